@@ -1,0 +1,85 @@
+"""Events of the identity service: customers registered, updated, merged, unmerged, erased.
+
+Payloads carry ids and the facts consumers need (kind, branches, channels), never plaintext PII.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from shared.contracts._base import AwareDatetime, CustomerId, EventPayload
+from shared.contracts.topics import IDENTITY_CUSTOMERS
+
+CustomerKind = Literal["person", "organization"]
+
+
+class _CustomerEvent(EventPayload):
+    topic: ClassVar[str] = IDENTITY_CUSTOMERS
+
+
+class CustomerRegistered(_CustomerEvent):
+    """A new customer was recognised."""
+
+    event_type: ClassVar[str] = "identity.customer.registered.v1"
+
+    customer_id: CustomerId
+    kind: CustomerKind
+    home_branch: str | None = None
+    branches: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+    occurred_at: AwareDatetime
+
+
+class CustomerUpdated(_CustomerEvent):
+    """The customer's golden record changed (a new source record, a correction)."""
+
+    event_type: ClassVar[str] = "identity.customer.updated.v1"
+
+    customer_id: CustomerId
+    kind: CustomerKind
+    home_branch: str | None = None
+    branches: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+    changed: list[str] = Field(default_factory=list)
+    occurred_at: AwareDatetime
+
+
+class CustomerMerged(_CustomerEvent):
+    """Two customer ids turned out to be one person: fold ``merged_id`` into ``survivor_id``."""
+
+    event_type: ClassVar[str] = "identity.customer.merged.v1"
+
+    survivor_id: CustomerId
+    merged_id: CustomerId
+    reason: str = ""
+    occurred_at: AwareDatetime
+
+    def subject(self) -> str | None:
+        """Keyed by the survivor, so its events stay in order."""
+        return self.survivor_id
+
+
+class CustomerUnmerged(_CustomerEvent):
+    """A merge was undone: ``restored_id`` exists again beside ``survivor_id``."""
+
+    event_type: ClassVar[str] = "identity.customer.unmerged.v1"
+
+    survivor_id: CustomerId
+    restored_id: CustomerId
+    reason: str = ""
+    occurred_at: AwareDatetime
+
+    def subject(self) -> str | None:
+        """Keyed by the survivor, like the merge it undoes."""
+        return self.survivor_id
+
+
+class CustomerErased(_CustomerEvent):
+    """The customer's personal data was erased: delete or anonymize everything about them."""
+
+    event_type: ClassVar[str] = "identity.customer.erased.v1"
+
+    customer_id: CustomerId
+    occurred_at: AwareDatetime

@@ -1,0 +1,184 @@
+"""The consumer loop every service's worker runs.
+
+Per fetched batch: decode each record (a malformed one goes straight to the DLQ), then apply
+the batch in one transaction: inbox claim → handlers → commit. If that fails, fall back to one
+record per transaction with bounded retries, dead-lettering the record that still fails.
+Kafka offsets are committed only after the database commit. Infrastructure failures (database
+or broker unreachable) never dead-letter: the batch is retried, with back-off, until it passes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from aiokafka.structs import ConsumerRecord
+from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
+
+from shared import context
+from shared.contracts import CONTRACTS, EventPayload
+from shared.db.uow import UnitOfWork
+from shared.messaging import inbox
+from shared.messaging.dlq import dead_letter
+from shared.messaging.envelope import Envelope, EnvelopeError, decode
+from shared.metrics import Metrics
+from shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+Record = ConsumerRecord[bytes, bytes]
+TRANSIENT: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+    ConnectionError,
+    OSError,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+)
+
+
+class Handler(Protocol):
+    """An event handler: reacts to one payload inside the caller's unit of work."""
+
+    def __call__(self, event: Any, /, *, uow: Any) -> Awaitable[None]: ...
+
+
+Subscriptions = Mapping[str, Sequence[Handler]]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A decoded record: where it came from, its envelope and its typed payload."""
+
+    record: Record
+    envelope: Envelope
+    payload: EventPayload
+
+
+class EventConsumer:
+    """Applies fetched records to a service's database, exactly once in effect."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        settings: KafkaSettings,
+        subscriptions: Subscriptions,
+        uow_factory: Callable[[], UnitOfWork],
+        producer: AIOKafkaProducer,
+        metrics: Metrics,
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.subscriptions = subscriptions
+        self.uow_factory = uow_factory
+        self.producer = producer
+        self.metrics = metrics
+
+    async def run(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> None:
+        """Fetch, apply and commit until ``stop`` is set."""
+        while not stop.is_set():
+            batches = await consumer.getmany(
+                timeout_ms=200, max_records=self.settings.consumer_batch_size
+            )
+            records = [r for part in batches.values() for r in part]
+            if not records:
+                continue
+            if not await self._handle_until_done(records, stop):
+                return
+            await consumer.commit({tp: part[-1].offset + 1 for tp, part in batches.items()})
+            self._record_lag(consumer, batches)
+
+    async def _handle_until_done(self, records: list[Record], stop: asyncio.Event) -> bool:
+        delay = self.settings.retry_backoff_s
+        while True:
+            try:
+                await self.handle_batch(records)
+                return True
+            except TRANSIENT as exc:
+                self.metrics.events_failed.labels(records[0].topic, "transient").inc()
+                log.warning("transient failure, retrying the batch in %.1fs: %r", delay, exc)
+            if stop.is_set():
+                return False
+            await asyncio.sleep(delay)
+            delay = min(max(delay * 2, 0.1), 10.0)
+
+    async def handle_batch(self, records: Sequence[Record]) -> None:
+        """Apply a batch: all in one transaction, or record by record if that fails."""
+        deliveries = [d for r in records if (d := await self._decode_or_dead_letter(r))]
+        if not deliveries:
+            return
+        try:
+            await self._apply(deliveries)
+        except TRANSIENT:
+            raise
+        except Exception as exc:  # fall back to isolate the failing record
+            log.info("batch of %d failed (%r); applying one by one", len(deliveries), exc)
+            for delivery in deliveries:
+                await self._apply_with_retries(delivery)
+
+    async def _decode_or_dead_letter(self, record: Record) -> Delivery | None:
+        try:
+            envelope = decode(record.value)
+            model = CONTRACTS.get(envelope.type)
+            if model is None or envelope.type not in self.subscriptions:
+                self.metrics.events_consumed.labels(record.topic, envelope.type, "ignored").inc()
+                return None
+            return Delivery(record, envelope, model.model_validate(envelope.data))
+        except (EnvelopeError, ValidationError) as exc:
+            log.warning("malformed record %s:%d@%d: %s", record.topic, record.partition, record.offset, exc)
+            await self._dead_letter(record, exc)
+            return None
+
+    async def _apply(self, deliveries: Sequence[Delivery]) -> None:
+        async with self.uow_factory() as uow:
+            pairs = [(d.record.topic, d.envelope) for d in deliveries]
+            fresh = await inbox.claim(uow.session, uow.tables.inbox, pairs)
+            for position in fresh:
+                await self._dispatch(deliveries[position], uow)
+            await uow.commit()
+        fresh_set = set(fresh)
+        for position, d in enumerate(deliveries):
+            outcome = "processed" if position in fresh_set else "duplicate"
+            self.metrics.events_consumed.labels(d.record.topic, d.envelope.type, outcome).inc()
+
+    async def _dispatch(self, delivery: Delivery, uow: UnitOfWork) -> None:
+        env = delivery.envelope
+        with context.bound(correlation=env.correlationid, causation=env.id):
+            for handler in self.subscriptions[env.type]:
+                await handler(delivery.payload, uow=uow)
+
+    async def _apply_with_retries(self, delivery: Delivery) -> None:
+        attempts = self.settings.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                await self._apply([delivery])
+                return
+            except TRANSIENT:
+                raise
+            except Exception as exc:
+                if attempt == attempts:
+                    log.exception("giving up on %s after %d attempts", delivery.envelope.id, attempt)
+                    await self._dead_letter(delivery.record, exc)
+                    return
+                self.metrics.events_failed.labels(delivery.record.topic, "retry").inc()
+                await asyncio.sleep(self.settings.retry_backoff_s * attempt)
+
+    async def _dead_letter(self, record: Record, error: BaseException) -> None:
+        await dead_letter(self.producer, record, error, consumer=self.name)
+        self.metrics.events_failed.labels(record.topic, "dead_lettered").inc()
+
+    def _record_lag(self, consumer: AIOKafkaConsumer, batches: Mapping[TopicPartition, list[Record]]) -> None:
+        for tp, part in batches.items():
+            high = consumer.highwater(tp)
+            if high is not None:
+                lag = max(high - (part[-1].offset + 1), 0)
+                self.metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(lag)

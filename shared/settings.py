@@ -59,6 +59,7 @@ class ServiceSettings(BaseSettings):
     database_echo: bool = False
     log_level: str = "INFO"
     log_json: bool = True
+    worker_port: int = Field(default=0, ge=0, le=65535)
     kafka: KafkaSettings = KafkaSettings()
     auth: AuthSettings = AuthSettings()
 

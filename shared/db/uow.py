@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared import context
 from shared.contracts import EventPayload
 from shared.db.messaging import MessagingTables
-from shared.messaging.envelope import Envelope
+from shared.envelope import Envelope
 
 
 class UnitOfWork:

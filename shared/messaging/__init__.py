@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.messaging.consumer import EventConsumer, Handler, Subscriptions
-from shared.messaging.envelope import CONTENT_TYPE, Envelope, EnvelopeError, decode
+from shared.envelope import CONTENT_TYPE, Envelope, EnvelopeError, decode
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.worker import install_stop_signals, run_worker
 

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
@@ -23,12 +23,14 @@ from sqlalchemy import exc as sa_exc
 
 from shared import context
 from shared.contracts import CONTRACTS, EventPayload
-from shared.db.uow import UnitOfWork
 from shared.messaging import inbox
 from shared.messaging.dlq import dead_letter
-from shared.messaging.envelope import Envelope, EnvelopeError, decode
+from shared.envelope import Envelope, EnvelopeError, decode
 from shared.metrics import Metrics
 from shared.settings import KafkaSettings
+
+if TYPE_CHECKING:
+    from shared.db.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 

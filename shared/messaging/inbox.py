@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.messaging.envelope import Envelope
+from shared.envelope import Envelope
 
 
 async def claim(session: AsyncSession, inbox: Table, events: Sequence[tuple[str, Envelope]]) -> list[int]:

@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.messaging.envelope import headers
+from shared.envelope import headers
 from shared.metrics import Metrics
 
 log = logging.getLogger(__name__)

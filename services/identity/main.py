@@ -1,0 +1,23 @@
+"""The identity service's HTTP app: ``uvicorn --factory services.identity.main:create_app``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.identity import api
+from services.identity.bootstrap import bootstrap
+from services.identity.settings import Settings, get_settings
+from shared.web import create_service_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for ``settings`` (from the environment when omitted)."""
+    container = bootstrap(settings or get_settings())
+    app = create_service_app(
+        container.runtime,
+        title="IDIC identity",
+        description="The six-stage relationship identity and early warning of decline.",
+        routers=[api.router],
+    )
+    app.state.container = container
+    return app

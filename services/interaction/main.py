@@ -1,0 +1,23 @@
+"""The interaction service's HTTP app: ``uvicorn --factory services.interaction.main:create_app``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.interaction import api
+from services.interaction.bootstrap import bootstrap
+from services.interaction.settings import Settings, get_settings
+from shared.web import create_service_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for ``settings`` (from the environment when omitted)."""
+    container = bootstrap(settings or get_settings())
+    app = create_service_app(
+        container.runtime,
+        title="IDIC interaction",
+        description="The six-stage relationship interaction and early warning of decline.",
+        routers=[api.router],
+    )
+    app.state.container = container
+    return app

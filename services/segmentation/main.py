@@ -1,0 +1,23 @@
+"""The segmentation service's HTTP app: ``uvicorn --factory services.segmentation.main:create_app``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.segmentation import api
+from services.segmentation.bootstrap import bootstrap
+from services.segmentation.settings import Settings, get_settings
+from shared.web import create_service_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for ``settings`` (from the environment when omitted)."""
+    container = bootstrap(settings or get_settings())
+    app = create_service_app(
+        container.runtime,
+        title="IDIC segmentation",
+        description="The six-stage relationship segmentation and early warning of decline.",
+        routers=[api.router],
+    )
+    app.state.container = container
+    return app

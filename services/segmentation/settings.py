@@ -1,0 +1,20 @@
+"""Settings of the segmentation service (``IDIC_*`` environment variables)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """The segmentation service's settings."""
+
+    service: str = "segmentation"
+    database_url: str = "sqlite+aiosqlite:///.data/segmentation.db"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings read from the environment, once per process."""
+    return Settings()

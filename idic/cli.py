@@ -1,0 +1,109 @@
+"""The ``idic`` command: run the platform locally, serve one service, migrate, mint tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from idic.catalog import SERVICES, ServiceSpec
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the chosen command."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="idic", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="command")
+    token = sub.add_parser("token", help="print a bearer token signed with the local key")
+    token.add_argument("--sub", required=True, help="the subject (who the token is for)")
+    token.add_argument("--scopes", default="", help='space-separated scopes, e.g. "customers:read admin"')
+    token.add_argument("--ttl", type=int, default=None, help="lifetime in seconds")
+    token.set_defaults(func=_token)
+    run = sub.add_parser("run", help="start the broker and all services locally on SQLite")
+    run.set_defaults(func=_run)
+    for name, func, text in (
+        ("serve", _serve, "serve one service's HTTP API"),
+        ("worker", _worker, "run one service's event worker"),
+        ("migrate", _migrate, "upgrade one service's database to the latest schema"),
+    ):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("service", choices=sorted(SERVICES))
+        cmd.set_defaults(func=func)
+        if name == "serve":
+            cmd.add_argument("--host", default="0.0.0.0")
+            cmd.add_argument("--port", type=int, default=None)
+    return parser
+
+
+def _token(args: argparse.Namespace) -> int:
+    from shared.settings import ServiceSettings
+    from shared.web.auth import mint_token
+
+    settings = ServiceSettings()
+    if not settings.is_local:
+        print("idic token signs with the local key: only in local mode", file=sys.stderr)
+        return 2
+    print(mint_token(settings.auth, subject=args.sub, scopes=args.scopes.split(), ttl_s=args.ttl))
+    return 0
+
+
+def _settings(spec: ServiceSpec) -> object:
+    return spec.module("settings").get_settings()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from shared.logs import configure_logging
+
+    spec = SERVICES[args.service]
+    settings = _settings(spec)
+    configure_logging(service=spec.name, level=settings.log_level, json=settings.log_json)  # type: ignore[attr-defined]
+    app = spec.module("main").create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port or spec.port, log_config=None, access_log=False)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from shared.worker_main import worker_main
+
+    spec = SERVICES[args.service]
+    worker_main(
+        _settings(spec),  # type: ignore[arg-type]
+        bootstrap=spec.module("bootstrap").bootstrap,
+        subscriptions=spec.module("events").SUBSCRIPTIONS,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from shared.db.engine import create_engine
+    from shared.db.migrations import upgrade
+
+    spec = SERVICES[args.service]
+
+    async def go() -> None:
+        engine = create_engine(_settings(spec).database_url)  # type: ignore[attr-defined]
+        try:
+            await upgrade(engine, spec.migrations)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())
+    print(f"{spec.name}: database at head")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from idic.devstack import run_stack
+
+    return run_stack()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -42,7 +42,9 @@ def wait_for_port(host: str, port: int, *, timeout_s: float = 20.0) -> None:
 class TansuBroker:
     """A Tansu broker process with in-memory storage (a restart loses its topics)."""
 
-    def __init__(self, *, port: int | None = None, host: str = "127.0.0.1", log: IO[bytes] | None = None) -> None:
+    def __init__(
+        self, *, port: int | None = None, host: str = "127.0.0.1", log: IO[bytes] | None = None
+    ) -> None:
         self.host = host
         self.port = port or free_port()
         self._log = log
@@ -57,7 +59,14 @@ class TansuBroker:
         """Start the process and wait until it listens."""
         url = f"tcp://{self.host}:{self.port}"
         self._process = subprocess.Popen(
-            [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            [
+                str(tansu_binary()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+            ],
             stdout=self._log or subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import Any
 
 from idic.catalog import SERVICES, ServiceSpec
 
@@ -21,7 +22,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="command")
     token = sub.add_parser("token", help="print a bearer token signed with the local key")
     token.add_argument("--sub", required=True, help="the subject (who the token is for)")
-    token.add_argument("--scopes", default="", help='space-separated scopes, e.g. "customers:read admin"')
+    token.add_argument(
+        "--scopes", default="", help='space-separated scopes, e.g. "customers:read admin"'
+    )
     token.add_argument("--ttl", type=int, default=None, help="lifetime in seconds")
     token.set_defaults(func=_token)
     run = sub.add_parser("run", help="start the broker and all services locally on SQLite")
@@ -52,7 +55,7 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings(spec: ServiceSpec) -> object:
+def _settings(spec: ServiceSpec) -> Any:
     return spec.module("settings").get_settings()
 
 
@@ -63,7 +66,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     spec = SERVICES[args.service]
     settings = _settings(spec)
-    configure_logging(service=spec.name, level=settings.log_level, json=settings.log_json)  # type: ignore[attr-defined]
+    configure_logging(service=spec.name, level=settings.log_level, json=settings.log_json)
     app = spec.module("main").create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port or spec.port, log_config=None, access_log=False)
     return 0
@@ -74,7 +77,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     spec = SERVICES[args.service]
     worker_main(
-        _settings(spec),  # type: ignore[arg-type]
+        _settings(spec),
         bootstrap=spec.module("bootstrap").bootstrap,
         subscriptions=spec.module("events").SUBSCRIPTIONS,
     )
@@ -88,7 +91,7 @@ def _migrate(args: argparse.Namespace) -> int:
     spec = SERVICES[args.service]
 
     async def go() -> None:
-        engine = create_engine(_settings(spec).database_url)  # type: ignore[attr-defined]
+        engine = create_engine(_settings(spec).database_url)
         try:
             await upgrade(engine, spec.migrations)
         finally:

@@ -67,18 +67,34 @@ class Stack:
         for spec in SERVICES.values():
             self._run_once(spec, "migrate", spec.name)
         for spec in SERVICES.values():
-            self._spawn(spec, "api", "serve", spec.name, "--host", "127.0.0.1", "--port", str(self.ports[spec.name]))
+            self._spawn(
+                spec,
+                "api",
+                "serve",
+                spec.name,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.ports[spec.name]),
+            )
             self._spawn(spec, "worker", "worker", spec.name)
 
     def _run_once(self, spec: ServiceSpec, *args: str) -> None:
-        subprocess.run([sys.executable, "-m", "idic.cli", *args], env=self.env(spec), check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "idic.cli", *args],
+            env=self.env(spec),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     def _spawn(self, spec: ServiceSpec, role: str, *args: str) -> None:
         log = (self.data / "logs" / f"{spec.name}-{role}.log").open("ab")
         process = subprocess.Popen(
-            [sys.executable, "-m", "idic.cli", *args], env=self.env(spec),
-            stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+            [sys.executable, "-m", "idic.cli", *args],
+            env=self.env(spec),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
         self.processes.append((f"{spec.name}-{role}", process))
 
@@ -101,7 +117,9 @@ class Stack:
     def check_alive(self) -> None:
         for name, process in self.processes:
             if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}; see {self.data}/logs/{name}.log")
+                raise RuntimeError(
+                    f"{name} exited with {process.returncode}; see {self.data}/logs/{name}.log"
+                )
 
     def stop(self) -> None:
         """Stop every process: services first (they flush), the broker last."""
@@ -141,7 +159,10 @@ def run_stack() -> int:
 
 
 def _banner(stack: Stack) -> str:
-    lines = ["", "IDIC is running (SQLite under %s, broker %s):" % (stack.data, stack.broker_address)]
+    lines = [
+        "",
+        f"IDIC is running (SQLite under {stack.data}, broker {stack.broker_address}):",
+    ]
     for name, port in stack.ports.items():
         lines.append(f"  {name:<13} http://127.0.0.1:{port}/docs   (worker: :{port + 100}/metrics)")
     lines += [

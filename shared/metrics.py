@@ -1,4 +1,4 @@
-"""Prometheus metrics of one service, in a registry of its own (several apps can share a process)."""
+"""Prometheus metrics of one service, in a registry of its own (apps may share a process)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0
 
 
 class Metrics:
-    """The metrics every service exposes, named ``<service>_<noun>_<unit>``; labels never hold ids."""
+    """The metrics of every service, named ``<service>_<noun>_<unit>``; labels never hold ids."""
 
     def __init__(self, service: str) -> None:
         self.registry = CollectorRegistry()

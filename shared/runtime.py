@@ -28,7 +28,9 @@ class Runtime:
     def open(cls, settings: ServiceSettings, *, tables: MessagingTables) -> Runtime:
         """Create the engine and metrics; nothing connects until first use."""
         engine = create_engine(
-            settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            echo=settings.database_echo,
         )
         return cls(settings, engine, session_factory(engine), tables, Metrics(settings.service))
 
@@ -48,7 +50,9 @@ class Runtime:
         for server in self.settings.kafka.bootstrap_servers.split(","):
             host, _, port = server.strip().rpartition(":")
             try:
-                _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), timeout_s)
+                _, writer = await asyncio.wait_for(
+                    asyncio.open_connection(host, int(port)), timeout_s
+                )
                 writer.close()
                 await writer.wait_closed()
                 return

@@ -28,7 +28,7 @@ class KafkaSettings(BaseModel):
 
 
 class AuthSettings(BaseModel):
-    """Bearer-token verification: a shared secret (HS256) locally, a public key or JWKS in production."""
+    """Bearer-token checks: a shared secret (HS256) locally, a public key or JWKS in production."""
 
     secret: SecretStr = SecretStr(LOCAL_DEV_SECRET)
     public_key: str = ""

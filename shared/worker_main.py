@@ -36,8 +36,11 @@ def worker_main(
         container = bootstrap(settings)
         try:
             await run_worker(
-                container.runtime, subscriptions=subscriptions, uow_factory=container.uow,
-                stop=stop, health_port=settings.worker_port or None,
+                container.runtime,
+                subscriptions=subscriptions,
+                uow_factory=container.uow,
+                stop=stop,
+                health_port=settings.worker_port or None,
             )
         finally:
             await container.runtime.close()

@@ -19,16 +19,22 @@ from shared.settings import KafkaSettings
 T = TypeVar("T")
 
 
-def settings_for(service: str, *, database_url: str, broker: str = "127.0.0.1:1", **overrides: Any) -> Any:
+def settings_for(
+    service: str, *, database_url: str, broker: str = "127.0.0.1:1", **overrides: Any
+) -> Any:
     """The service's Settings pointed at a test database and broker, with a unique group."""
     settings_cls = SERVICES[service].module("settings").Settings
     kafka = KafkaSettings(
-        bootstrap_servers=broker, retry_backoff_s=0.01, outbox_poll_interval_s=0.02,
+        bootstrap_servers=broker,
+        retry_backoff_s=0.01,
+        outbox_poll_interval_s=0.02,
         **overrides.pop("kafka", {}),
     )
     fields = {
-        "service": f"{service}_{uuid.uuid4().hex[:6]}", "env": "test",
-        "database_url": database_url, "kafka": kafka,
+        "service": f"{service}_{uuid.uuid4().hex[:6]}",
+        "env": "test",
+        "database_url": database_url,
+        "kafka": kafka,
     }
     return settings_cls(**{**fields, **overrides})
 
@@ -47,7 +53,9 @@ async def running_worker(container: Any, subscriptions: Subscriptions) -> AsyncI
     """Run a service's worker (relay + consumer) in the background for the block's duration."""
     stop = asyncio.Event()
     task = asyncio.create_task(
-        run_worker(container.runtime, subscriptions=subscriptions, uow_factory=container.uow, stop=stop)
+        run_worker(
+            container.runtime, subscriptions=subscriptions, uow_factory=container.uow, stop=stop
+        )
     )
     try:
         yield

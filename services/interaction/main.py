@@ -1,4 +1,4 @@
-"""The interaction service's HTTP app: ``uvicorn --factory services.interaction.main:create_app``."""
+"""The interaction service's HTTP app (``idic serve interaction``)."""
 
 from __future__ import annotations
 

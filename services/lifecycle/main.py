@@ -1,4 +1,4 @@
-"""The lifecycle service's HTTP app: ``uvicorn --factory services.lifecycle.main:create_app``."""
+"""The lifecycle service's HTTP app (``idic serve lifecycle``)."""
 
 from __future__ import annotations
 

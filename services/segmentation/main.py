@@ -1,4 +1,4 @@
-"""The segmentation service's HTTP app: ``uvicorn --factory services.segmentation.main:create_app``."""
+"""The segmentation service's HTTP app (``idic serve segmentation``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tables every service database holds: ``outbox_message``, ``inbox_message``, ``idempotency_key``."""
+"""Tables in every service database: ``outbox_message``, ``inbox_message``, ``idempotency_key``."""
 
 from __future__ import annotations
 

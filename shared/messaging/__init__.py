@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shared.messaging.consumer import EventConsumer, Handler, Subscriptions
 from shared.envelope import CONTENT_TYPE, Envelope, EnvelopeError, decode
+from shared.messaging.consumer import EventConsumer, Handler, Subscriptions
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.worker import install_stop_signals, run_worker
 

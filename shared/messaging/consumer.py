@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
@@ -23,9 +23,9 @@ from sqlalchemy import exc as sa_exc
 
 from shared import context
 from shared.contracts import CONTRACTS, EventPayload
+from shared.envelope import Envelope, EnvelopeError, decode
 from shared.messaging import inbox
 from shared.messaging.dlq import dead_letter
-from shared.envelope import Envelope, EnvelopeError, decode
 from shared.metrics import Metrics
 from shared.settings import KafkaSettings
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Record = ConsumerRecord[bytes, bytes]
+Record: TypeAlias = "ConsumerRecord[bytes, bytes]"  # no deserializers are configured
 TRANSIENT: tuple[type[BaseException], ...] = (
     sa_exc.OperationalError,
     sa_exc.InterfaceError,
@@ -136,7 +136,9 @@ class EventConsumer:
                 return None
             return Delivery(record, envelope, model.model_validate(envelope.data))
         except (EnvelopeError, ValidationError) as exc:
-            log.warning("malformed record %s:%d@%d: %s", record.topic, record.partition, record.offset, exc)
+            log.warning(
+                "malformed record %s:%d@%d: %s", record.topic, record.partition, record.offset, exc
+            )
             await self._dead_letter(record, exc)
             return None
 
@@ -168,7 +170,9 @@ class EventConsumer:
                 raise
             except Exception as exc:
                 if attempt == attempts:
-                    log.exception("giving up on %s after %d attempts", delivery.envelope.id, attempt)
+                    log.exception(
+                        "giving up on %s after %d attempts", delivery.envelope.id, attempt
+                    )
                     await self._dead_letter(delivery.record, exc)
                     return
                 self.metrics.events_failed.labels(delivery.record.topic, "retry").inc()
@@ -178,7 +182,9 @@ class EventConsumer:
         await dead_letter(self.producer, record, error, consumer=self.name)
         self.metrics.events_failed.labels(record.topic, "dead_lettered").inc()
 
-    def _record_lag(self, consumer: AIOKafkaConsumer, batches: Mapping[TopicPartition, list[Record]]) -> None:
+    def _record_lag(
+        self, consumer: AIOKafkaConsumer, batches: Mapping[TopicPartition, list[Record]]
+    ) -> None:
         for tp, part in batches.items():
             high = consumer.highwater(tp)
             if high is not None:

@@ -13,7 +13,9 @@ from shared.contracts.topics import dlq
 _MAX_ERROR = 2000
 
 
-def error_headers(record: ConsumerRecord[bytes, bytes], error: BaseException, *, consumer: str) -> list[tuple[str, bytes]]:
+def error_headers(
+    record: ConsumerRecord, error: BaseException, *, consumer: str
+) -> list[tuple[str, bytes]]:
     """Headers that tell an operator where the record came from and why it failed."""
     detail = "".join(traceback.format_exception_only(type(error), error)).strip()
     return [
@@ -29,11 +31,13 @@ def error_headers(record: ConsumerRecord[bytes, bytes], error: BaseException, *,
 
 async def dead_letter(
     producer: AIOKafkaProducer,
-    record: ConsumerRecord[bytes, bytes],
+    record: ConsumerRecord,
     error: BaseException,
     *,
     consumer: str,
 ) -> None:
     """Publish ``record`` unchanged to ``<topic>.dlq``, with the error in its headers."""
     headers = list(record.headers or ()) + error_headers(record, error, consumer=consumer)
-    await producer.send_and_wait(dlq(record.topic), value=record.value, key=record.key, headers=headers)
+    await producer.send_and_wait(
+        dlq(record.topic), value=record.value, key=record.key, headers=headers
+    )

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.envelope import Envelope
 
 
-async def claim(session: AsyncSession, inbox: Table, events: Sequence[tuple[str, Envelope]]) -> list[int]:
+async def claim(
+    session: AsyncSession, inbox: Table, events: Sequence[tuple[str, Envelope]]
+) -> list[int]:
     """Record unseen events; return the positions of those not processed before.
 
     ``events`` are (topic, envelope) pairs. A duplicate within the batch counts once. Two
@@ -30,7 +32,9 @@ async def claim(session: AsyncSession, inbox: Table, events: Sequence[tuple[str,
             continue
         seen.add(env.id)
         fresh.append(position)
-        rows.append({"event_id": env.id, "event_type": env.type, "topic": topic, "received_at": now})
+        rows.append(
+            {"event_id": env.id, "event_type": env.type, "topic": topic, "received_at": now}
+        )
     if rows:
         await session.execute(insert(inbox), rows)
     return fresh

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -41,7 +42,9 @@ def make_consumer(settings: KafkaSettings, *topics: str, group_id: str) -> AIOKa
     )
 
 
-async def ensure_topics(settings: KafkaSettings, topics: Iterable[str], *, attempts: int = 30) -> None:
+async def ensure_topics(
+    settings: KafkaSettings, topics: Iterable[str], *, attempts: int = 30
+) -> None:
     """Create the topics that do not exist yet, waiting for the broker to come up."""
     wanted = sorted(set(topics))
     for attempt in range(1, attempts + 1):
@@ -66,9 +69,7 @@ async def _create_missing(settings: KafkaSettings, topics: list[str]) -> None:
             if t not in existing
         ]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another worker was first
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # another worker created them first
     finally:
         await admin.close()

@@ -8,12 +8,15 @@ broker's ack and the mark re-sends a few rows: consumers de-duplicate by event i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import zlib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy import Row, Table, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.envelope import headers
@@ -70,8 +73,13 @@ class OutboxRelay:
                 return 0
             rows = (
                 await session.execute(
-                    select(self.outbox.c.id, self.outbox.c.topic, self.outbox.c.key,
-                           self.outbox.c.event_type, self.outbox.c.value)
+                    select(
+                        self.outbox.c.id,
+                        self.outbox.c.topic,
+                        self.outbox.c.key,
+                        self.outbox.c.event_type,
+                        self.outbox.c.value,
+                    )
                     .where(self.outbox.c.sent_at.is_(None))
                     .order_by(self.outbox.c.id)
                     .limit(self.batch_size)
@@ -87,7 +95,7 @@ class OutboxRelay:
             )
         return len(rows)
 
-    async def _send(self, rows: list) -> None:  # type: ignore[type-arg]
+    async def _send(self, rows: Sequence[Row[Any, Any, Any, Any, Any]]) -> None:
         # The producer keeps per-partition order for sends issued in sequence; wait for all acks.
         futures = [
             await self.producer.send(
@@ -103,9 +111,11 @@ class OutboxRelay:
             self.metrics.events_produced.labels(row.topic, row.event_type).inc()
 
     async def _leader(self, session: AsyncSession) -> bool:
-        if session.bind.dialect.name != "postgresql":
+        if session.get_bind().dialect.name != "postgresql":
             return True
-        result = await session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self._lock_key})
+        result = await session.execute(
+            text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self._lock_key}
+        )
         return bool(result.scalar())
 
     async def _housekeep(self) -> None:
@@ -113,7 +123,9 @@ class OutboxRelay:
         try:
             async with self.sessions() as session, session.begin():
                 backlog = await session.scalar(
-                    select(func.count()).select_from(self.outbox).where(self.outbox.c.sent_at.is_(None))
+                    select(func.count())
+                    .select_from(self.outbox)
+                    .where(self.outbox.c.sent_at.is_(None))
                 )
                 self.metrics.outbox_backlog.set(backlog or 0)
                 cutoff = datetime.now(UTC) - self.retention
@@ -123,7 +135,5 @@ class OutboxRelay:
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

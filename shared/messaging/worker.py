@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import uvicorn
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from shared.contracts import ALL_TOPICS, CONTRACTS, dlq
@@ -44,17 +45,25 @@ async def run_worker(
     tasks: list[asyncio.Task[None]] = []
     try:
         relay = OutboxRelay(
-            name=settings.service, sessions=runtime.sessions, outbox=runtime.tables.outbox,
-            producer=producer, metrics=runtime.metrics, batch_size=kafka.outbox_batch_size,
+            name=settings.service,
+            sessions=runtime.sessions,
+            outbox=runtime.tables.outbox,
+            producer=producer,
+            metrics=runtime.metrics,
+            batch_size=kafka.outbox_batch_size,
             poll_interval_s=kafka.outbox_poll_interval_s,
         )
         tasks.append(asyncio.create_task(relay.run(stop), name="outbox-relay"))
         if subscriptions:
-            tasks.append(asyncio.create_task(
-                _consume(runtime, subscriptions, uow_factory, producer, stop), name="consumer"
-            ))
+            tasks.append(
+                asyncio.create_task(
+                    _consume(runtime, subscriptions, uow_factory, producer, stop), name="consumer"
+                )
+            )
         if health_port:
-            tasks.append(asyncio.create_task(_serve_health(runtime, health_port, stop), name="health"))
+            tasks.append(
+                asyncio.create_task(_serve_health(runtime, health_port, stop), name="health")
+            )
         await _until_stopped_or_failed(tasks, stop)
     finally:
         stop.set()
@@ -66,7 +75,7 @@ async def _consume(
     runtime: Runtime,
     subscriptions: Subscriptions,
     uow_factory: Callable[[], UnitOfWork],
-    producer: object,
+    producer: AIOKafkaProducer,
     stop: asyncio.Event,
 ) -> None:
     settings = runtime.settings
@@ -76,8 +85,12 @@ async def _consume(
     await consumer.start()
     try:
         loop = EventConsumer(
-            name=settings.service, settings=settings.kafka, subscriptions=subscriptions,
-            uow_factory=uow_factory, producer=producer, metrics=runtime.metrics,  # type: ignore[arg-type]
+            name=settings.service,
+            settings=settings.kafka,
+            subscriptions=subscriptions,
+            uow_factory=uow_factory,
+            producer=producer,
+            metrics=runtime.metrics,
         )
         await loop.run(consumer, stop)
     finally:
@@ -97,12 +110,19 @@ async def _serve_health(runtime: Runtime, port: int, stop: asyncio.Event) -> Non
     app = FastAPI(title=f"{runtime.settings.service} worker", docs_url=None, redoc_url=None)
     app.include_router(operations_router(runtime))
     config = uvicorn.Config(app, host="0.0.0.0", port=port, log_config=None, access_log=False)
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    server = _QuietServer(config)
     serving = asyncio.create_task(server.serve())
     await stop.wait()
     server.should_exit = True
     await serving
+
+
+class _QuietServer(uvicorn.Server):
+    """A uvicorn server that leaves SIGTERM/SIGINT to the worker's own stop event."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:
@@ -111,5 +131,3 @@ def install_stop_signals(stop: asyncio.Event) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-
-

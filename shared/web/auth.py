@@ -52,7 +52,7 @@ class TokenVerifier:
         scopes = claims.get("scope", "")
         return Principal(subject=str(claims["sub"]), scopes=frozenset(str(scopes).split()))
 
-    def _key(self, token: str) -> object:
+    def _key(self, token: str) -> Any:
         if self._jwks is not None:
             return self._jwks.get_signing_key_from_jwt(token).key
         if self.settings.public_key:
@@ -60,7 +60,9 @@ class TokenVerifier:
         return self.settings.secret.get_secret_value()
 
 
-def mint_token(settings: AuthSettings, *, subject: str, scopes: list[str], ttl_s: int | None = None) -> str:
+def mint_token(
+    settings: AuthSettings, *, subject: str, scopes: list[str], ttl_s: int | None = None
+) -> str:
     """Sign a token with the configured secret (local development and tests)."""
     now = int(time.time())
     claims = {
@@ -90,5 +92,5 @@ async def _principal(
 
 
 def require(*scopes: str) -> Any:
-    """A parameter default resolving the caller and checking ``scopes``: ``user: Principal = require("a")``."""
+    """A parameter default that resolves the caller and checks ``scopes``."""
     return Security(_principal, scopes=list(scopes))

@@ -30,6 +30,7 @@ IdempotencyKey = Annotated[
 
 def fingerprint(*parts: Any) -> str:
     """A stable hash of what identifies a request (method, path, body)."""
+
     def default(value: Any) -> Any:
         return value.model_dump(mode="json") if isinstance(value, BaseModel) else str(value)
 
@@ -70,8 +71,12 @@ async def _reserve(uow: UnitOfWork, subject: str, key: str, request_hash: str) -
     try:
         await uow.session.execute(
             insert(uow.tables.idempotency).values(
-                principal=subject, key=key, request_hash=request_hash, status_code=0,
-                body="", created_at=datetime.now(UTC),
+                principal=subject,
+                key=key,
+                request_hash=request_hash,
+                status_code=0,
+                body="",
+                created_at=datetime.now(UTC),
             )
         )
     except IntegrityError as exc:

@@ -35,14 +35,20 @@ def problem(status: int, *, detail: str, title: str | None = None, **extra: Any)
 
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc]
-    return ".".join(parts[1:] if parts and parts[0] in ("body", "query", "path", "header") else parts)
+    return ".".join(
+        parts[1:] if parts and parts[0] in ("body", "query", "path", "header") else parts
+    )
 
 
 async def _validation(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": _location(err["loc"]), "in": str(err["loc"][0]) if err["loc"] else "body",
-         "message": err["msg"], "type": err["type"]}
+        {
+            "field": _location(err["loc"]),
+            "in": str(err["loc"][0]) if err["loc"] else "body",
+            "message": err["msg"],
+            "type": err["type"],
+        }
         for err in exc.errors()
     ]
     summary = "; ".join(f"{e['field'] or e['in']}: {e['message']}" for e in errors[:5])

@@ -21,11 +21,12 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from idic import cli
+from idic.catalog import SERVICES
 from shared.contracts.topics import ALL_TOPICS, dlq
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 TARGETS = ("base", "overlays/dev", "overlays/production")
-SERVICES = ("identity", "segmentation", "lifecycle", "interaction")
 IMAGE = "ghcr.io/example/idic:0.1.0"
 # The oldest Kubernetes minor the README promises, and the newest the validator knows.
 KUBERNETES_VERSIONS = ("1.30", kubernetes_validate.latest_version())
@@ -180,7 +181,6 @@ def test_each_service_runs_its_commands_with_its_settings(target):
     bootstrap = f"{kafka['metadata']['name']}-kafka-bootstrap:{plain['port']}"
     for workload, pod in pod_specs(docs):
         service = workload["metadata"]["labels"]["app.kubernetes.io/name"]
-        verb = {"api": "serve", "worker": "worker", "migrate": "migrate"}[component(workload)]
         for container in pod.get("initContainers", []) + pod["containers"]:
             refs = container["envFrom"]
             settings = config[refs[0]["configMapRef"]["name"]]
@@ -189,10 +189,30 @@ def test_each_service_runs_its_commands_with_its_settings(target):
             assert settings["IDIC_KAFKA__BOOTSTRAP_SERVERS"] == bootstrap
             assert settings["IDIC_LOG_LEVEL"] in {"DEBUG", "INFO", "WARNING"}
             assert refs[1] == {"secretRef": {"name": f"idic-{service}-secrets"}}
-            if container["name"] != "migrate":
-                assert container["command"][:3] == ["idic", verb, service]
-            else:
-                assert container["command"] == ["idic", "migrate", service, "--wait"]
+            # The ports the process listens on are the ones its probes and Services use.
+            ports = {
+                port["name"]: str(port["containerPort"]) for port in container.get("ports", [])
+            }
+            assert (
+                container["command"]
+                == {
+                    "migrate": ["idic", "migrate", service],
+                    "worker": ["idic", "worker", service],
+                    "api": [
+                        "idic",
+                        "serve",
+                        service,
+                        "--host",
+                        "0.0.0.0",
+                        "--port",
+                        ports.get("http"),
+                    ],
+                }[container["name"]]
+            )
+            # argparse exits on anything the real `idic` command would refuse.
+            assert cli._parser().parse_args(container["command"][1:]).service == service
+            if container["name"] == "worker":
+                assert ports == {"metrics": settings["IDIC_WORKER_PORT"]}
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -1,4 +1,4 @@
-"""One service's outbox to another service's worker, through a real broker, exactly once in effect."""
+"""One service's outbox to another's worker, through a real broker, exactly once in effect."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ from tests.support import eventually, migrate, running_worker, settings_for
 pytestmark = pytest.mark.xdist_group("broker")
 
 received = Table(
-    "test_received_event", MetaData(),
-    Column("customer_id", String(64), nullable=False), Column("note", String(64)),
+    "test_received_event",
+    MetaData(),
+    Column("customer_id", String(64), nullable=False),
+    Column("note", String(64)),
 )
 
 
@@ -40,7 +42,9 @@ async def pair(databases: dict[str, str], broker: str) -> Any:
     """An identity container (producer side) and a segmentation container (consumer side)."""
     await migrate("identity", databases["identity"])
     await migrate("segmentation", databases["segmentation"])
-    producer = identity_bootstrap(settings_for("identity", database_url=databases["identity"], broker=broker))
+    producer = identity_bootstrap(
+        settings_for("identity", database_url=databases["identity"], broker=broker)
+    )
     consumer = segmentation_bootstrap(
         settings_for("segmentation", database_url=databases["segmentation"], broker=broker)
     )
@@ -54,7 +58,9 @@ async def pair(databases: dict[str, str], broker: str) -> Any:
 async def publish(container: Any, customer_id: str, **fields: Any) -> str:
     async with container.uow() as uow:
         envelope = uow.publish(
-            CustomerRegistered(customer_id=customer_id, kind="person", occurred_at=datetime.now(UTC), **fields)
+            CustomerRegistered(
+                customer_id=customer_id, kind="person", occurred_at=datetime.now(UTC), **fields
+            )
         )
         await uow.commit()
     return envelope.id
@@ -62,7 +68,9 @@ async def publish(container: Any, customer_id: str, **fields: Any) -> str:
 
 async def count(container: Any, customer_id: str) -> int:
     async with container.runtime.sessions() as session:
-        query = select(func.count()).select_from(received).where(received.c.customer_id == customer_id)
+        query = (
+            select(func.count()).select_from(received).where(received.c.customer_id == customer_id)
+        )
         return int(await session.scalar(query) or 0)
 
 
@@ -87,7 +95,9 @@ async def test_an_event_is_recorded_once_even_when_delivered_twice(pair: Any, br
 
 
 async def redeliver(broker: str, key: str, value: bytes) -> None:
-    kafka = make_producer(settings_for("identity", database_url="sqlite://", broker=broker).kafka, client_id="t")
+    kafka = make_producer(
+        settings_for("identity", database_url="sqlite://", broker=broker).kafka, client_id="t"
+    )
     await kafka.start()
     try:
         await kafka.send_and_wait(IDENTITY_CUSTOMERS, value=value, key=key.encode())
@@ -95,7 +105,9 @@ async def redeliver(broker: str, key: str, value: bytes) -> None:
         await kafka.stop()
 
 
-async def test_poison_records_go_to_the_dlq_and_the_next_record_is_processed(pair: Any, broker: str) -> None:
+async def test_poison_records_go_to_the_dlq_and_the_next_record_is_processed(
+    pair: Any, broker: str
+) -> None:
     producer_side, consumer_side = pair
     customer = f"c-{uuid.uuid4().hex[:10]}"
     failing = f"c-{uuid.uuid4().hex[:10]}"
@@ -115,7 +127,9 @@ async def test_poison_records_go_to_the_dlq_and_the_next_record_is_processed(pai
 async def dead_letters(broker: str, keys: set[str]) -> dict[str, dict[str, str]]:
     """The DLQ records with the given keys, as their headers."""
     consumer = AIOKafkaConsumer(
-        dlq(IDENTITY_CUSTOMERS), bootstrap_servers=broker, group_id=f"t-{uuid.uuid4().hex}",
+        dlq(IDENTITY_CUSTOMERS),
+        bootstrap_servers=broker,
+        group_id=f"t-{uuid.uuid4().hex}",
         auto_offset_reset="earliest",
     )
     await consumer.start()

@@ -150,3 +150,5 @@ def test_params_round_trip_through_json() -> None:
         stored = json.loads(json.dumps(params.to_dict()))
         assert type(params).from_dict(stored) == params
     assert CDNOW_BGNBD.to_dict()["model"] == "bgnbd"
+    with pytest.raises(ClvDataError, match="not BG/NBD"):
+        BgNbdParams.from_dict(CDNOW_SPEND.to_dict())

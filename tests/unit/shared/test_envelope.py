@@ -45,8 +45,11 @@ def test_encoded_time_is_rfc3339_utc() -> None:
         (b'{"specversion":"0.3","source":"/s","type":"a.b.c.v1","data":{}}', "specversion"),
         (b'{"specversion":"1.0","source":"/s","type":"NoVersion","data":{}}', "type"),
         (b'{"specversion":"1.0","type":"a.b.c.v1","data":{}}', "source"),
-        (b'{"specversion":"1.0","source":"/s","type":"a.b.c.v1","data":{},'
-         b'"time":"2026-01-01T00:00:00"}', "UTC offset"),
+        (
+            b'{"specversion":"1.0","source":"/s","type":"a.b.c.v1","data":{},'
+            b'"time":"2026-01-01T00:00:00"}',
+            "UTC offset",
+        ),
     ],
 )
 def test_decode_says_what_is_wrong(value: bytes, complaint: str) -> None:

@@ -12,12 +12,13 @@ from idic.catalog import SERVICES, ServiceSpec
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
-    parser = _parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``idic`` command."""
     parser = argparse.ArgumentParser(prog="idic", description=__doc__)
     sub = parser.add_subparsers(required=True, metavar="command")
     token = sub.add_parser("token", help="print a bearer token signed with the local key")

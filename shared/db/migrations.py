@@ -12,11 +12,13 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db.engine import create_engine, is_sqlite, make_metadata
 from shared.db.messaging import MessagingTables
+
+_LOCK_KEY = 7_310_431_337  # any constant: one lock for every migration on a server
 
 
 def alembic_config(script_location: Path, url: str) -> Config:
@@ -46,6 +48,9 @@ async def _run(engine: AsyncEngine, script_location: Path, action: object) -> No
         action(config)  # type: ignore[operator]
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several pods may migrate at once (a Job and init containers): take turns.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
         await connection.run_sync(_in_connection)
 
 

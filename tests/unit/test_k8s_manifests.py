@@ -210,7 +210,7 @@ def test_each_service_runs_its_commands_with_its_settings(target):
                 }[container["name"]]
             )
             # argparse exits on anything the real `idic` command would refuse.
-            assert cli._parser().parse_args(container["command"][1:]).service == service
+            assert cli.build_parser().parse_args(container["command"][1:]).service == service
             if container["name"] == "worker":
                 assert ports == {"metrics": settings["IDIC_WORKER_PORT"]}
 

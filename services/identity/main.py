@@ -1,4 +1,4 @@
-"""The identity service's HTTP app: ``uvicorn --factory services.identity.main:create_app``."""
+"""The identity service's HTTP app (``idic serve identity``)."""
 
 from __future__ import annotations
 

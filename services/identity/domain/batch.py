@@ -1,0 +1,56 @@
+"""Resolving a batch in order, each record against the store and the batch's earlier records.
+
+The answers equal those of one ``identify`` call per record in the same order: a record linked
+or created early in the batch is a candidate for the records after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from services.identity.domain.blocking import InMemoryIndex, blocking_keys
+from services.identity.domain.features import PreparedRecord
+from services.identity.domain.matching import Candidate, Decision, MatchResult, resolve
+from services.identity.domain.model import MatchModel
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One record's answer and the customer it now belongs to."""
+
+    record: PreparedRecord
+    keys: frozenset[str]  # store a (blind-indexed) row per key under ``customer_id``
+    result: MatchResult
+    customer_id: str  # the linked customer, or the new one (also for review)
+    created: bool  # True when ``customer_id`` is a new customer
+
+
+def resolve_batch(
+    records: Sequence[PreparedRecord],
+    model: MatchModel,
+    *,
+    new_customer_id: Callable[[PreparedRecord], str],
+    stored: Mapping[str, Iterable[Candidate]] | None = None,
+    max_postings: int = 1000,
+) -> list[BatchItem]:
+    """Resolve ``records`` in order; ``stored`` holds the store's rows for the batch's keys.
+
+    A review creates a new customer pending the clerk's decision; the suggested customer stays
+    in ``result.customer_id`` for the review queue.
+    """
+    index = InMemoryIndex(max_postings=max_postings, postings=stored)
+    items = []
+    for record in records:
+        keys = blocking_keys(record)
+        result = resolve(record, index.candidates(record, keys), model)
+        linked = result.customer_id if result.decision is Decision.LINK else None
+        customer_id = linked or new_customer_id(record)
+        index.add(customer_id, record, keys)
+        items.append(BatchItem(record, keys, result, customer_id, linked is None))
+    return items
+
+
+def batch_keys(records: Iterable[PreparedRecord]) -> frozenset[str]:
+    """The union of the records' blocking keys: what to fetch from the store for a batch."""
+    return frozenset(key for record in records for key in blocking_keys(record))

@@ -1,0 +1,110 @@
+"""Blocking keys: the finite set of index keys under which a record is stored and looked up.
+
+The service stores one (keyed hash of key → customer, record) row per key in an indexed table
+and fetches candidates with ``key IN (...)``; it never scans customers. The keys contain PII
+(birth dates, ids), hence the keyed hash (blind index) before they are stored.
+
+Identifier keys are exact values; every name, date or address key combines two fields, so a
+typo in any one field leaves other keys intact, and each key is selective on its own (a birth
+date splits ~30,000 ways, a postcode thousands of ways; a Soundex code alone would not). Name
+parts enter as an unordered set, so keys survive swapped given/family names. Keys that grow
+past ``max_postings`` rows (a common name in one big postcode) carry no information and are
+skipped at lookup, which bounds the candidate set.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from services.identity.domain.features import PreparedRecord
+from services.identity.domain.matching import Candidate
+from services.identity.domain.names import phonetic_key
+
+_MEDIUM_PREFIX = {"phones": "ph", "emails": "em", "bank_cards": "bc", "digital_ids": "di"}
+
+
+def blocking_keys(record: PreparedRecord) -> frozenset[str]:
+    """Every blocking key of a prepared record."""
+    keys = {f"id:{t}:{v}" for t, v in record.strong_ids}
+    keys |= {f"wk:{t}:{v}" for t, v in record.weak_ids}
+    for attr, prefix in _MEDIUM_PREFIX.items():
+        keys |= {f"{prefix}:{v}" for v in getattr(record, attr)}
+    if record.kind == "organization":
+        return frozenset(keys | _organization_keys(record))
+    return frozenset(keys | _person_keys(record))
+
+
+def _person_keys(record: PreparedRecord) -> set[str]:
+    codes = {phonetic_key(p.latin) for p in (record.given, record.family) if p}
+    codes.discard("")
+    addr = record.address
+    keys = set()
+    for code in codes:
+        if record.dob:
+            keys.add(f"dn:{record.dob}:{code}")
+            keys.add(f"dl:{record.dob}:{code[0]}")  # survives typos after the first letter
+        if addr.postcode:
+            keys.add(f"pn:{addr.postcode}:{code}")
+        if addr.locality:
+            keys.add(f"ln:{phonetic_key(addr.locality)}:{code}")
+    if len(codes) == 2:  # the full name, order-free, with the birth decade or house number
+        name = ":".join(sorted(codes))
+        keys.add(f"nm:{name}:{record.dob[:3]}" if record.dob else f"nm:{name}:-")
+        if addr.street_number:
+            keys.add(f"ns:{name}:{addr.street_number}")
+    if addr.street and addr.street_number:
+        keys.add(f"ad:{addr.street_number}:{phonetic_key(addr.street)}:{addr.postcode}")
+    return keys
+
+
+def _organization_keys(record: PreparedRecord) -> set[str]:
+    if not record.org:
+        return set()
+    words = record.org.split()
+    code = phonetic_key(words[0]) if len(words) > 1 else record.org[:4]
+    where = {record.address.postcode, phonetic_key(record.address.locality)} - {""}
+    return {f"on:{record.org}"} | {f"ow:{code}:{w}" for w in where}
+
+
+class InMemoryIndex:
+    """The key table in memory: the service's indexed table, or the slice of it a batch needs.
+
+    ``postings`` seeds it with rows fetched from the store (key → candidates) for the union of
+    a batch's keys, so a batch costs one indexed query instead of one per record.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_postings: int = 1000,
+        postings: Mapping[str, Iterable[Candidate]] | None = None,
+    ) -> None:
+        self.max_postings = max_postings
+        self._postings: dict[str, list[Candidate]] = defaultdict(list)
+        for key, entries in (postings or {}).items():
+            self._postings[key].extend(entries)
+
+    def add(
+        self, customer_id: str, record: PreparedRecord, keys: Iterable[str] | None = None
+    ) -> None:
+        """Store ``record`` of ``customer_id`` under each of its keys."""
+        entry = Candidate(customer_id, record)
+        for key in blocking_keys(record) if keys is None else keys:
+            self._postings[key].append(entry)
+
+    def candidates(
+        self, record: PreparedRecord, keys: Iterable[str] | None = None
+    ) -> list[Candidate]:
+        """Records sharing at least one informative key with ``record``, each once."""
+        return list(self._lookup(blocking_keys(record) if keys is None else keys).values())
+
+    def _lookup(self, keys: Iterable[str]) -> dict[tuple[str, str], Candidate]:
+        found: dict[tuple[str, str], Candidate] = {}
+        for key in keys:
+            postings = self._postings.get(key, ())
+            if len(postings) > self.max_postings:
+                continue  # a stop key: as common as a surname in a city, it selects nothing
+            for entry in postings:
+                found.setdefault(entry.record.record.key, entry)
+        return found

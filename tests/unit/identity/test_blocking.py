@@ -1,0 +1,128 @@
+"""Blocking keys: true matches keep a shared key after any single error; strangers share none."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.identity.domain import InMemoryIndex, blocking_keys
+from tests.unit.identity.builders import ID_CARD, make_prepared
+
+BASE: dict[str, Any] = {
+    "given_name": "catherine",
+    "family_name": "harrington",
+    "birth_date": "1961-07-23",
+    "address": {
+        "street_number": "48",
+        "line1": "goldfinch circuit",
+        "locality": "canterbury",
+        "postcode": "2776",
+        "state": "vic",
+    },
+    "identifiers": [("ssn", "2635962")],
+}
+ADDRESS = BASE["address"]
+
+SINGLE_ERRORS: dict[str, dict[str, Any]] = {
+    "given typo": {"given_name": "katherine"},
+    "family typo at the start": {"family_name": "barrington"},
+    "family missing": {"family_name": None},
+    "names swapped": {"given_name": "harrington", "family_name": "catherine"},
+    "other birth date": {"birth_date": "1971-03-02"},
+    "no birth date": {"birth_date": None},
+    "moved": {
+        "address": {
+            "street_number": "3",
+            "line1": "light street",
+            "postcode": "3212",
+            "locality": "windermere",
+            "state": "nsw",
+        }
+    },
+    "postcode typo": {"address": {**ADDRESS, "postcode": "2767"}},
+    "other ssn": {"identifiers": [("ssn", "9004242")]},
+    "no ssn": {"identifiers": []},
+}
+
+
+def _keys(**changes: Any) -> frozenset[str]:
+    return blocking_keys(make_prepared(**{**BASE, **changes}))
+
+
+@pytest.mark.parametrize("error", sorted(SINGLE_ERRORS))
+def test_one_error_leaves_a_shared_key(error: str) -> None:
+    assert _keys() & _keys(**SINGLE_ERRORS[error])
+
+
+def test_two_errors_still_share_a_key() -> None:
+    moved_and_renamed = {**SINGLE_ERRORS["moved"], "family_name": "barrington"}
+    assert _keys() & _keys(**moved_and_renamed)
+
+
+def test_strangers_share_no_key() -> None:
+    stranger = {
+        "given_name": "lachlan",
+        "family_name": "berry",
+        "birth_date": "1999-02-19",
+        "address": {
+            "street_number": "69",
+            "line1": "giblin street",
+            "locality": "bittern",
+            "postcode": "4814",
+            "state": "qld",
+        },
+        "identifiers": [("ssn", "7364009")],
+    }
+    assert not _keys() & _keys(**stranger)
+
+
+def test_keys_are_deterministic_and_each_combines_two_fields() -> None:
+    keys = _keys()
+    assert keys == _keys()
+    # A key on one attribute alone (a surname code) would select millions of rows.
+    assert all(key.count(":") >= 2 for key in keys)
+
+
+def test_han_and_pinyin_spellings_share_keys() -> None:
+    han = blocking_keys(make_prepared(given_name=None, family_name=None, full_name="张伟"))
+    latin = blocking_keys(make_prepared(given_name="Wei", family_name="Zhang"))
+    assert han & latin
+
+
+def test_strong_identifier_is_a_key_whatever_else_differs() -> None:
+    a = blocking_keys(make_prepared(identifiers=[("id_card", ID_CARD)]))
+    b = blocking_keys(
+        make_prepared(
+            given_name="x",
+            family_name="y",
+            birth_date=None,
+            address=None,
+            identifiers=[("id_card", ID_CARD.lower())],
+        )
+    )
+    assert a & b == {f"id:id_card:{ID_CARD}"}
+
+
+def test_index_returns_each_candidate_once_and_skips_stop_keys() -> None:
+    index = InMemoryIndex(max_postings=2)
+    base = make_prepared(**BASE)
+    index.add("c1", base)
+    assert [c.customer_id for c in index.candidates(make_prepared(**BASE))] == ["c1"]
+    # Three namesakes born the same day: the shared keys become stop keys; the ssn does not.
+    for i in range(2):
+        index.add(f"n{i}", make_prepared(**{**BASE, "identifiers": [("ssn", f"55555{i}")]}))
+    found = index.candidates(make_prepared(**{**BASE, "identifiers": [("ssn", "555550")]}))
+    assert [c.customer_id for c in found] == ["n0"]
+
+
+def test_organization_spellings_share_a_key_and_never_meet_people() -> None:
+    def org(name: str) -> frozenset[str]:
+        return blocking_keys(
+            make_prepared(kind="organization", full_name=name, address={"postcode": "100022"})
+        )
+
+    assert org("Acme Trading Co., Ltd.") & org("ACME TRADING LIMITED")
+    assert not org("Acme Trading Co., Ltd.") & org("Zenith Foods Ltd")
+    person = blocking_keys(make_prepared(given_name="acme", family_name="trading"))
+    assert not org("Acme Trading Co., Ltd.") & person

@@ -1,4 +1,4 @@
-"""Settings: environment variables, nesting, and the refusal of the development key in production."""
+"""Settings: environment variables, nesting, and no development key in production."""
 
 from __future__ import annotations
 

@@ -60,6 +60,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     worker_port: int = Field(default=0, ge=0, le=65535)
+    inbox_retention_days: int = Field(default=14, ge=1)
+    idempotency_retention_hours: int = Field(default=24, ge=1)
     kafka: KafkaSettings = KafkaSettings()
     auth: AuthSettings = AuthSettings()
 

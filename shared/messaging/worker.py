@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from shared.contracts import ALL_TOPICS, CONTRACTS, dlq
 from shared.db.uow import UnitOfWork
 from shared.messaging.consumer import EventConsumer, Subscriptions
+from shared.messaging.housekeeping import run_housekeeping
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.runtime import Runtime
@@ -54,6 +55,7 @@ async def run_worker(
             poll_interval_s=kafka.outbox_poll_interval_s,
         )
         tasks.append(asyncio.create_task(relay.run(stop), name="outbox-relay"))
+        tasks.append(asyncio.create_task(run_housekeeping(runtime, stop), name="housekeeping"))
         if subscriptions:
             tasks.append(
                 asyncio.create_task(

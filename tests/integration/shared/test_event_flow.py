@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from cloudevents.core.bindings.kafka import KafkaMessage, from_kafka_event
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 
 from services.identity.bootstrap import bootstrap as identity_bootstrap
@@ -148,3 +149,43 @@ async def dead_letters(broker: str, keys: set[str]) -> dict[str, dict[str, str]]
     finally:
         await consumer.stop()
     return found
+
+
+async def test_the_official_sdk_reads_a_record_taken_from_the_broker(
+    pair: Any, broker: str
+) -> None:
+    producer_side, _ = pair
+    customer = f"c-{uuid.uuid4().hex[:10]}"
+    async with running_worker(producer_side, {}):
+        event_id = await publish(producer_side, customer, home_branch="0101")
+        record = await first_record_for(broker, customer)
+    event = from_kafka_event(
+        KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value)
+    )
+    assert event.get_id() == event_id
+    assert event.get_type() == "identity.customer.registered.v1"
+    assert event.get_subject() == customer
+    assert event.get_data()["home_branch"] == "0101"
+    assert dict(record.headers)["content-type"] == b"application/cloudevents+json"
+
+
+async def first_record_for(broker: str, key: str) -> Any:
+    consumer = AIOKafkaConsumer(
+        IDENTITY_CUSTOMERS,
+        bootstrap_servers=broker,
+        group_id=f"t-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    found: list[Any] = []
+
+    async def probe() -> bool:
+        for records in (await consumer.getmany(timeout_ms=200)).values():
+            found.extend(r for r in records if r.key == key.encode())
+        return bool(found)
+
+    try:
+        await eventually(probe)
+    finally:
+        await consumer.stop()
+    return found[0]

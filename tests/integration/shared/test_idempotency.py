@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from services.lifecycle.bootstrap import bootstrap
 from shared.contracts import CustomerRegistered
+from shared.envelope import decode
 from shared.web import (
     IdempotencyKey,
     Principal,
@@ -90,6 +91,21 @@ async def test_a_retry_with_the_same_key_replays_the_first_response(client: Any)
     assert again.json() == first.json()
     assert again.headers["idempotent-replayed"] == "true"
     assert await events_for(container, customer) == 1
+
+
+async def test_the_request_correlation_id_rides_on_the_event(client: Any) -> None:
+    http, container = client
+    customer = f"c-{uuid.uuid4().hex[:8]}"
+    response = await http.post(
+        "/v1/registrations",
+        json={"customer_id": customer},
+        headers={"X-Correlation-ID": "corr-from-the-app"},
+    )
+    assert response.headers["x-correlation-id"] == "corr-from-the-app"
+    outbox = container.runtime.tables.outbox
+    async with container.runtime.sessions() as session:
+        value = await session.scalar(select(outbox.c.value).where(outbox.c.key == customer))
+    assert decode(str(value).encode()).correlationid == "corr-from-the-app"
 
 
 async def test_the_same_key_with_another_body_is_refused(client: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -12,6 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 CONTENT_TYPE = "application/cloudevents+json"
 _TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\.v[0-9]+$")
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_type_name(value: str) -> bool:
+    # A platform has a few dozen types: remember the verdicts instead of matching every record.
+    return _TYPE_PATTERN.match(value) is not None
 
 
 class EnvelopeError(ValueError):
@@ -46,7 +53,7 @@ class Envelope(BaseModel):
     @field_validator("type")
     @classmethod
     def _is_versioned(cls, value: str) -> str:
-        if not _TYPE_PATTERN.match(value):
+        if not _is_type_name(value):
             raise ValueError(f"type {value!r} is not '<domain>.<aggregate>.<verb>.v<N>'")
         return value
 

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 PG_SERVER = os.environ.get("IDIC_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 
 
-async def _admin(sql: str) -> None:
+async def admin(sql: str) -> None:
+    """Run one statement on the server's maintenance database, outside a transaction."""
     engine = create_async_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
@@ -26,8 +27,8 @@ async def _admin(sql: str) -> None:
 async def scratch_database(prefix: str = "idic_bench") -> AsyncIterator[str]:
     """Create a fresh database, yield its URL, drop it afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    await admin(f'CREATE DATABASE "{name}"')
     try:
         yield f"{PG_SERVER}/{name}"
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

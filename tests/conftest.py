@@ -8,29 +8,18 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.pg import PG_SERVER, admin
 from idic.broker import TansuBroker
 
-PG_SERVER = os.environ.get("IDIC_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 SERVICES = ("identity", "segmentation", "lifecycle", "interaction")
-
-
-async def _admin(sql: str) -> None:
-    engine = create_async_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(sql))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def postgres() -> str:
     """The PostgreSQL server URL; unreachable fails the run under CI and skips elsewhere."""
     try:
-        asyncio.run(asyncio.wait_for(_admin("SELECT 1"), 10))
+        asyncio.run(asyncio.wait_for(admin("SELECT 1"), 10))
     except Exception as exc:
         message = f"PostgreSQL unreachable at {PG_SERVER}: {exc!r}"
         if os.environ.get("CI") == "true":
@@ -45,19 +34,19 @@ def databases(postgres: str) -> Iterator[dict[str, str]]:
     run = uuid.uuid4().hex[:8]
     names = {service: f"idic_test_{run}_{service}" for service in SERVICES}
     for name in names.values():
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     yield {service: f"{postgres}/{name}" for service, name in names.items()}
     for name in names.values():
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
 async def fresh_database(postgres: str) -> AsyncIterator[str]:
     """A database of its own for one test (migrations, schema comparisons)."""
     name = f"idic_test_{uuid.uuid4().hex[:12]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    await admin(f'CREATE DATABASE "{name}"')
     yield f"{postgres}/{name}"
-    await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+from aiokafka import AIOKafkaConsumer
+
 from idic.catalog import SERVICES
 from shared.db.engine import create_engine
 from shared.db.migrations import upgrade
@@ -74,3 +76,29 @@ async def eventually(probe: Callable[[], Awaitable[T]], *, timeout_s: float = 20
             return last
         await asyncio.sleep(0.05)
     raise AssertionError(f"condition not met within {timeout_s}s (last value: {last!r})")
+
+
+async def read_topic(
+    broker: str, topic: str, *, keys: set[str], count: int = 1, timeout_s: float = 20.0
+) -> list[Any]:
+    """Read ``topic`` from the start until ``count`` records with one of ``keys`` have arrived."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=broker,
+        group_id=f"t-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    wanted = {key.encode() for key in keys}
+    found: list[Any] = []
+
+    async def probe() -> bool:
+        for records in (await consumer.getmany(timeout_ms=200)).values():
+            found.extend(r for r in records if r.key in wanted)
+        return len(found) >= count
+
+    try:
+        await eventually(probe, timeout_s=timeout_s)
+    finally:
+        await consumer.stop()
+    return found

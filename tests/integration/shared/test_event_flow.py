@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from cloudevents.core.bindings.kafka import KafkaMessage, from_kafka_event
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 
@@ -16,7 +15,7 @@ from services.segmentation.bootstrap import bootstrap as segmentation_bootstrap
 from shared.contracts import CustomerRegistered
 from shared.contracts.topics import IDENTITY_CUSTOMERS, dlq
 from shared.messaging.kafka import make_producer
-from tests.support import eventually, migrate, running_worker, settings_for
+from tests.support import eventually, migrate, read_topic, running_worker, settings_for
 
 pytestmark = pytest.mark.xdist_group("broker")
 
@@ -126,29 +125,9 @@ async def test_poison_records_go_to_the_dlq_and_the_next_record_is_processed(
 
 
 async def dead_letters(broker: str, keys: set[str]) -> dict[str, dict[str, str]]:
-    """The DLQ records with the given keys, as their headers."""
-    consumer = AIOKafkaConsumer(
-        dlq(IDENTITY_CUSTOMERS),
-        bootstrap_servers=broker,
-        group_id=f"t-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    found: dict[str, dict[str, str]] = {}
-
-    async def probe() -> bool:
-        for records in (await consumer.getmany(timeout_ms=200)).values():
-            for record in records:
-                key = (record.key or b"").decode()
-                if key in keys:
-                    found[key] = {k: v.decode() for k, v in record.headers}
-        return found.keys() == keys
-
-    try:
-        await eventually(probe)
-    finally:
-        await consumer.stop()
-    return found
+    """The headers of the DLQ records with the given keys."""
+    records = await read_topic(broker, dlq(IDENTITY_CUSTOMERS), keys=keys, count=len(keys))
+    return {r.key.decode(): {k: v.decode() for k, v in r.headers} for r in records}
 
 
 async def test_the_official_sdk_reads_a_record_taken_from_the_broker(
@@ -158,7 +137,7 @@ async def test_the_official_sdk_reads_a_record_taken_from_the_broker(
     customer = f"c-{uuid.uuid4().hex[:10]}"
     async with running_worker(producer_side, {}):
         event_id = await publish(producer_side, customer, home_branch="0101")
-        record = await first_record_for(broker, customer)
+        [record] = await read_topic(broker, IDENTITY_CUSTOMERS, keys={customer})
     event = from_kafka_event(
         KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value)
     )
@@ -167,25 +146,3 @@ async def test_the_official_sdk_reads_a_record_taken_from_the_broker(
     assert event.get_subject() == customer
     assert event.get_data()["home_branch"] == "0101"
     assert dict(record.headers)["content-type"] == b"application/cloudevents+json"
-
-
-async def first_record_for(broker: str, key: str) -> Any:
-    consumer = AIOKafkaConsumer(
-        IDENTITY_CUSTOMERS,
-        bootstrap_servers=broker,
-        group_id=f"t-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    found: list[Any] = []
-
-    async def probe() -> bool:
-        for records in (await consumer.getmany(timeout_ms=200)).values():
-            found.extend(r for r in records if r.key == key.encode())
-        return bool(found)
-
-    try:
-        await eventually(probe)
-    finally:
-        await consumer.stop()
-    return found[0]

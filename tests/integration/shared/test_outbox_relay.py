@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from sqlalchemy import func, select
 
 from idic.broker import TansuBroker, free_port
@@ -17,7 +16,7 @@ from shared.contracts.topics import IDENTITY_CUSTOMERS
 from shared.envelope import decode
 from shared.messaging.kafka import make_producer
 from shared.messaging.relay import OutboxRelay
-from tests.support import eventually, migrate, running_worker, settings_for
+from tests.support import eventually, migrate, read_topic, running_worker, settings_for
 
 pytestmark = pytest.mark.xdist_group("broker")
 
@@ -44,28 +43,9 @@ async def write_events(container: Any, customer: str, n: int) -> None:
 
 
 async def consume_changes(broker: str, customer: str, n: int) -> list[int]:
-    consumer = AIOKafkaConsumer(
-        IDENTITY_CUSTOMERS,
-        bootstrap_servers=broker,
-        group_id=f"t-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    seen: list[int] = []
-
-    async def probe() -> bool:
-        for records in (await consumer.getmany(timeout_ms=200)).values():
-            for record in records:
-                envelope = decode(record.value)
-                if envelope.subject == customer:
-                    seen.append(int(envelope.data["changed"][0]))
-        return len(seen) >= n
-
-    try:
-        await eventually(probe)
-    finally:
-        await consumer.stop()
-    return seen
+    """The sequence numbers of the customer's first ``n`` updates, in topic order."""
+    records = await read_topic(broker, IDENTITY_CUSTOMERS, keys={customer}, count=n)
+    return [int(decode(r.value).data["changed"][0]) for r in records]
 
 
 async def test_rows_wait_for_a_down_broker_then_leave_in_order(databases: dict[str, str]) -> None:

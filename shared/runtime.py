@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.db.engine import create_engine, session_factory
 from shared.db.messaging import MessagingTables
+from shared.db.uow import UnitOfWork
 from shared.metrics import Metrics
 from shared.settings import ServiceSettings
 
@@ -63,3 +64,17 @@ class Runtime:
     async def close(self) -> None:
         """Release the connection pool."""
         await self.engine.dispose()
+
+
+@dataclass
+class Container:
+    """A service process's runtime and how to open a unit of work on it.
+
+    Services whose unit of work carries repositories subclass this and override `uow`.
+    """
+
+    runtime: Runtime
+
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work on this process's database."""
+        return UnitOfWork(self.runtime.sessions, self.runtime.tables, source=self.runtime.source)

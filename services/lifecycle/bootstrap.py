@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from services.lifecycle.adapters.orm import messaging
 from services.lifecycle.settings import Settings
-from shared.db import UnitOfWork
-from shared.runtime import Runtime
+from shared.runtime import Container, Runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-@dataclass
-class Container:
-    """The process's runtime and how to open a unit of work on it."""
-
-    runtime: Runtime
-
-    def uow(self) -> UnitOfWork:
-        """A fresh unit of work."""
-        return UnitOfWork(self.runtime.sessions, messaging, source=self.runtime.source)
 
 
 def bootstrap(settings: Settings) -> Container:

@@ -1,4 +1,4 @@
-"""Request/event context carried implicitly: correlation and causation ids."""
+"""Request/event context carried implicitly: correlation, causation and W3C trace ids."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from contextvars import ContextVar
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 causation_id: ContextVar[str | None] = ContextVar("causation_id", default=None)
+traceparent: ContextVar[str | None] = ContextVar("traceparent", default=None)
 
 
 def new_id() -> str:
@@ -17,12 +18,17 @@ def new_id() -> str:
 
 
 @contextmanager
-def bound(*, correlation: str | None, causation: str | None = None) -> Iterator[None]:
-    """Bind the correlation (and causation) id for the duration of a block."""
-    c_token = correlation_id.set(correlation or new_id())
-    k_token = causation_id.set(causation)
+def bound(
+    *, correlation: str | None, causation: str | None = None, trace: str | None = None
+) -> Iterator[None]:
+    """Bind the correlation (and causation, trace) ids for the duration of a block."""
+    tokens = (
+        (correlation_id, correlation_id.set(correlation or new_id())),
+        (causation_id, causation_id.set(causation)),
+        (traceparent, traceparent.set(trace)),
+    )
     try:
         yield
     finally:
-        causation_id.reset(k_token)
-        correlation_id.reset(c_token)
+        for var, token in reversed(tokens):
+            var.reset(token)

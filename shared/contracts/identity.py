@@ -29,6 +29,8 @@ class CustomerRegistered(_CustomerEvent):
     home_branch: str | None = None
     branches: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)
+    # True when the record behind it waits for a clerk, who may still merge it into another.
+    pending_review: bool = False
     occurred_at: AwareDatetime
 
 

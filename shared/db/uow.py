@@ -91,4 +91,5 @@ def build_envelope(payload: EventPayload, *, source: str) -> Envelope:
         data=payload.model_dump(mode="json", by_alias=True),
         correlationid=context.correlation_id.get() or context.new_id(),
         causationid=context.causation_id.get(),
+        traceparent=context.traceparent.get(),
     )

@@ -156,7 +156,7 @@ class EventConsumer:
 
     async def _dispatch(self, delivery: Delivery, uow: UnitOfWork) -> None:
         env = delivery.envelope
-        with context.bound(correlation=env.correlationid, causation=env.id):
+        with context.bound(correlation=env.correlationid, causation=env.id, trace=env.traceparent):
             for handler in self.subscriptions[env.type]:
                 await handler(delivery.payload, uow=uow)
 

@@ -28,7 +28,8 @@ class ObservabilityMiddleware:
         incoming = _header(scope, CORRELATION_HEADER)
         status = {"code": 500}
         started = time.perf_counter()
-        with context.bound(correlation=incoming):
+        trace = _header(scope, "traceparent")
+        with context.bound(correlation=incoming, trace=trace):
             correlation = context.correlation_id.get() or ""
 
             async def send_with_id(message: Message) -> None:

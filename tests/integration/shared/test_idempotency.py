@@ -27,6 +27,9 @@ from shared.web import (
 from tests.support import migrate, settings_for
 
 
+TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
 class Create(BaseModel):
     customer_id: str
 
@@ -93,19 +96,21 @@ async def test_a_retry_with_the_same_key_replays_the_first_response(client: Any)
     assert await events_for(container, customer) == 1
 
 
-async def test_the_request_correlation_id_rides_on_the_event(client: Any) -> None:
+async def test_the_request_correlation_and_trace_ride_on_the_event(client: Any) -> None:
     http, container = client
     customer = f"c-{uuid.uuid4().hex[:8]}"
     response = await http.post(
         "/v1/registrations",
         json={"customer_id": customer},
-        headers={"X-Correlation-ID": "corr-from-the-app"},
+        headers={"X-Correlation-ID": "corr-from-the-app", "traceparent": TRACE},
     )
     assert response.headers["x-correlation-id"] == "corr-from-the-app"
     outbox = container.runtime.tables.outbox
     async with container.runtime.sessions() as session:
         value = await session.scalar(select(outbox.c.value).where(outbox.c.key == customer))
-    assert decode(str(value).encode()).correlationid == "corr-from-the-app"
+    envelope = decode(str(value).encode())
+    assert envelope.correlationid == "corr-from-the-app"
+    assert envelope.traceparent == TRACE
 
 
 async def test_the_same_key_with_another_body_is_refused(client: Any) -> None:

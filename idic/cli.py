@@ -30,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(func=_token)
     run = sub.add_parser("run", help="start the broker and all services locally on SQLite")
     run.set_defaults(func=_run)
+    dead = sub.add_parser("dlq", help="list or replay a topic's dead letters")
+    dead.add_argument("action", choices=["show", "replay"])
+    dead.add_argument("topic", help="the original topic, e.g. banking.transactions")
+    dead.set_defaults(func=_dlq)
     for name, func, text in (
         ("serve", _serve, "serve one service's HTTP API"),
         ("worker", _worker, "run one service's event worker"),
@@ -100,6 +104,21 @@ def _migrate(args: argparse.Namespace) -> int:
 
     asyncio.run(go())
     print(f"{spec.name}: database at head")
+    return 0
+
+
+def _dlq(args: argparse.Namespace) -> int:
+    from idic import dlq
+    from shared.settings import ServiceSettings
+
+    kafka = ServiceSettings().kafka
+    if args.action == "replay":
+        print(f"replayed {asyncio.run(dlq.replay(kafka, args.topic))} record(s) to {args.topic}")
+        return 0
+    for letter in asyncio.run(dlq.show(kafka, args.topic)):
+        print(
+            f"{letter.offset}\t{letter.key}\t{letter.original}\t{letter.error_type}: {letter.error}"
+        )
     return 0
 
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from aiokafka import AIOKafkaConsumer
 
 from idic.catalog import SERVICES
+from idic.dlq import assign_all
 from shared.db.engine import create_engine
 from shared.db.migrations import upgrade
 from shared.messaging.consumer import Subscriptions
@@ -82,13 +83,9 @@ async def read_topic(
     broker: str, topic: str, *, keys: set[str], count: int = 1, timeout_s: float = 20.0
 ) -> list[Any]:
     """Read ``topic`` from the start until ``count`` records with one of ``keys`` have arrived."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=broker,
-        group_id=f"t-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-    )
+    consumer = AIOKafkaConsumer(bootstrap_servers=broker, auto_offset_reset="earliest")
     await consumer.start()
+    await assign_all(consumer, topic)
     wanted = {key.encode() for key in keys}
     found: list[Any] = []
 

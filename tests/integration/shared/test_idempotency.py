@@ -26,7 +26,6 @@ from shared.web import (
 )
 from tests.support import migrate, settings_for
 
-
 TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.identity.adapters.models import ModelCache
 from services.identity.adapters.orm import messaging
+from services.identity.adapters.uow import IdentityUnitOfWork
+from services.identity.adapters.vault import Vault
+from services.identity.domain import SurvivorshipPolicy
+from services.identity.handlers.common import IdentityConfig
 from services.identity.settings import Settings
-from shared.db import UnitOfWork
 from shared.runtime import Runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -15,15 +19,43 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 @dataclass
 class Container:
-    """The process's runtime and how to open a unit of work on it."""
+    """The process's runtime, vault, model cache and configuration."""
 
     runtime: Runtime
+    vault: Vault
+    models: ModelCache
+    config: IdentityConfig
 
-    def uow(self) -> UnitOfWork:
+    def uow(self) -> IdentityUnitOfWork:
         """A fresh unit of work."""
-        return UnitOfWork(self.runtime.sessions, messaging, source=self.runtime.source)
+        return IdentityUnitOfWork(
+            self.runtime.sessions,
+            messaging,
+            source=self.runtime.source,
+            vault=self.vault,
+            model_cache=self.models,
+        )
+
+
+def config_from(settings: Settings) -> IdentityConfig:
+    """The use cases' configuration from the settings."""
+    matching = settings.matching
+    return IdentityConfig(
+        policy=SurvivorshipPolicy(source_trust=dict(matching.source_trust)),
+        max_postings=matching.max_postings,
+        max_batch=matching.max_batch,
+        tf_min_count=matching.tf_min_count,
+        fit_sample_records=matching.fit_sample_records,
+        fit_random_pairs=matching.fit_random_pairs,
+    )
 
 
 def bootstrap(settings: Settings) -> Container:
     """Open the runtime for ``settings``."""
-    return Container(Runtime.open(settings, tables=messaging))
+    matching = settings.matching
+    return Container(
+        runtime=Runtime.open(settings, tables=messaging),
+        vault=Vault(settings.vault),
+        models=ModelCache(link=matching.link_threshold, review=matching.review_threshold),
+        config=config_from(settings),
+    )

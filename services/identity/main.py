@@ -16,7 +16,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         container.runtime,
         title="IDIC identity",
-        description="The six-stage relationship identity and early warning of decline.",
+        description="Customer identification: registry, resolution, golden record, PII vault.",
         routers=[api.router],
     )
     app.state.container = container

@@ -1,0 +1,165 @@
+"""Customers, their data keys and their history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.identity.adapters.orm import customer, customer_event, customer_key
+from services.identity.adapters.records import chunks
+from services.identity.adapters.vault import Vault
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    """A row of ``customer``: status and the non-PII facts kept beside the records."""
+
+    id: str
+    kind: str
+    status: str
+    merged_into: str | None
+    home_branch: str | None
+    branches: list[str]
+    channels: list[str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    erased_at: dt.datetime | None
+
+
+class CustomerRepository:
+    """Reads and writes ``customer``."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, customer_id: str, *, for_update: bool = False) -> CustomerRow | None:
+        """One customer, optionally locked until the transaction ends."""
+        query = select(customer).where(customer.c.id == customer_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).first()
+        return CustomerRow(*row) if row else None
+
+    async def get_many(self, ids: Iterable[str]) -> dict[str, CustomerRow]:
+        """Customers by id (missing ids are left out)."""
+        out: dict[str, CustomerRow] = {}
+        for part in chunks(sorted(set(ids))):
+            rows = await self.session.execute(select(customer).where(customer.c.id.in_(part)))
+            out.update({row.id: CustomerRow(*row) for row in rows})
+        return out
+
+    async def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert customers."""
+        if rows:
+            await self.session.execute(insert(customer), list(rows))
+
+    async def set_summaries(self, changes: Sequence[Mapping[str, Any]], *, at: dt.datetime) -> None:
+        """Store home branch, branches and channels: each change holds ``cid`` and the three."""
+        if not changes:
+            return
+        statement = (
+            update(customer)
+            .where(customer.c.id == bindparam("cid"))
+            .values(
+                home_branch=bindparam("home_branch"),
+                branches=bindparam("branches"),
+                channels=bindparam("channels"),
+                updated_at=at,
+            )
+        )
+        await self.session.execute(statement, [dict(c) for c in changes])
+
+    async def set_status(
+        self, ids: Sequence[str], *, status: str, merged_into: str | None, at: dt.datetime
+    ) -> None:
+        """Mark customers active, merged (into ``merged_into``) or erased."""
+        values: dict[str, Any] = {"status": status, "merged_into": merged_into, "updated_at": at}
+        if status == "erased":
+            values.update(erased_at=at, home_branch=None, branches=[], channels=[])
+        for part in chunks(list(ids)):
+            await self.session.execute(update(customer).where(customer.c.id.in_(part)), values)
+
+    async def merged_into(self, ids: Iterable[str]) -> list[str]:
+        """Customers whose direct survivor is one of ``ids``."""
+        query = select(customer.c.id).where(customer.c.merged_into.in_(sorted(set(ids))))
+        return [str(i) for i in await self.session.scalars(query)]
+
+    async def subtree(self, root: str) -> list[str]:
+        """``root`` and every customer merged into it, directly or through another merge."""
+        found, frontier = [root], [root]
+        while frontier:
+            frontier = await self.merged_into(frontier)
+            found += frontier
+        return found
+
+
+class KeyRepository:
+    """Per-customer data keys, stored wrapped by the master key."""
+
+    def __init__(self, session: AsyncSession, vault: Vault) -> None:
+        self.session = session
+        self.vault = vault
+        self._cache: dict[str, bytes] = {}
+
+    async def create(self, ids: Sequence[str], *, at: dt.datetime) -> dict[str, bytes]:
+        """A new data key for each customer (stored wrapped); the plain keys."""
+        rows, plain = [], {}
+        for customer_id in ids:
+            data_key, wrapped = self.vault.new_data_key()
+            plain[customer_id] = data_key
+            rows.append(
+                {
+                    "customer_id": customer_id,
+                    "wrapped_key": wrapped,
+                    "master_key_id": self.vault.master_key_id,
+                    "created_at": at,
+                }
+            )
+        if rows:
+            await self.session.execute(insert(customer_key), rows)
+        self._cache.update(plain)
+        return plain
+
+    async def load(self, ids: Iterable[str]) -> dict[str, bytes]:
+        """The unwrapped data keys of these customers (customers without one are left out)."""
+        wanted = set(ids)
+        missing = sorted(wanted - self._cache.keys())
+        for part in chunks(missing):
+            query = select(customer_key).where(customer_key.c.customer_id.in_(part))
+            for row in await self.session.execute(query):
+                self._cache[row.customer_id] = self.vault.unwrap(row.wrapped_key, row.master_key_id)
+        return {i: self._cache[i] for i in wanted if i in self._cache}
+
+    async def destroy(self, ids: Sequence[str]) -> None:
+        """Delete the data keys: whatever they encrypted can never be read again."""
+        for customer_id in ids:
+            self._cache.pop(customer_id, None)
+        for part in chunks(list(ids)):
+            await self.session.execute(
+                delete(customer_key).where(customer_key.c.customer_id.in_(part))
+            )
+
+
+class HistoryRepository:
+    """The append-only history of each customer (no PII: ids, counts, actors)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Append history entries."""
+        if rows:
+            await self.session.execute(insert(customer_event), list(rows))
+
+    async def of(self, customer_id: str, *, limit: int, before: int | None) -> list[Any]:
+        """Newest first, ``limit`` entries older than the id ``before``."""
+        query = select(customer_event).where(customer_event.c.customer_id == customer_id)
+        if before is not None:
+            query = query.where(customer_event.c.id < before)
+        rows = await self.session.execute(query.order_by(customer_event.c.id.desc()).limit(limit))
+        return list(rows)

@@ -1,0 +1,235 @@
+"""Source records and their blind-index keys: the store behind identification and lookup.
+
+Candidates are fetched by the keyed hashes of blocking keys through the ``record_key``
+primary-key index, never by scanning customers. A key with more than ``max_postings`` rows is
+a stop key: it is reported, not fetched. On PostgreSQL each key's rows are read with
+``LIMIT max_postings + 1``, so even a huge block costs a bounded index probe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import ARRAY, LargeBinary, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.identity.adapters.orm import record_key, source_record
+
+T = TypeVar("T")
+_Pair = tuple[bytes, int]
+CHUNK = 5000  # ids per IN list: below every driver's bind-parameter limit
+_COLUMNS = (
+    source_record.c.id,
+    source_record.c.customer_id,
+    source_record.c.original_customer_id,
+    source_record.c.source_system,
+    source_record.c.source_record_id,
+    source_record.c.kind,
+    source_record.c.branch,
+    source_record.c.channel,
+    source_record.c.observed_at,
+)
+_PG_POSTINGS = text(
+    """
+    SELECT h.key_hash, k.record_id
+    FROM unnest(CAST(:hashes AS bytea[])) AS h(key_hash)
+    CROSS JOIN LATERAL (
+        SELECT record_id FROM record_key WHERE record_key.key_hash = h.key_hash LIMIT :cap
+    ) AS k
+    """
+).bindparams(bindparam("hashes", type_=ARRAY(LargeBinary)))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A row of ``source_record``; ``payload`` is the ciphertext (None when not selected)."""
+
+    id: int
+    customer_id: str
+    original_customer_id: str
+    source_system: str
+    source_record_id: str
+    kind: str
+    branch: str | None
+    channel: str | None
+    observed_at: dt.datetime | None
+    payload: bytes | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(source system, record id)."""
+        return (self.source_system, self.source_record_id)
+
+
+@dataclass
+class Postings:
+    """What a set of key hashes found: record ids per hash, stop keys, the records."""
+
+    by_hash: dict[bytes, list[int]] = field(default_factory=dict)
+    stop: set[bytes] = field(default_factory=set)
+    records: dict[int, StoredRecord] = field(default_factory=dict)
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _stored(row: Any, *, payload: bool) -> StoredRecord:
+    return StoredRecord(
+        id=int(row.id),
+        customer_id=row.customer_id,
+        original_customer_id=row.original_customer_id,
+        source_system=row.source_system,
+        source_record_id=row.source_record_id,
+        kind=row.kind,
+        branch=row.branch,
+        channel=row.channel,
+        observed_at=row.observed_at,
+        payload=bytes(row.payload) if payload else None,
+    )
+
+
+class RecordRepository:
+    """Reads and writes ``source_record`` and ``record_key``."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    async def find(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StoredRecord]:
+        """The stored records with these (source system, record id) keys."""
+        by_system: dict[str, list[str]] = defaultdict(list)
+        for system, record_id in keys:
+            by_system[system].append(record_id)
+        found: dict[tuple[str, str], StoredRecord] = {}
+        for system, ids in by_system.items():
+            for part in chunks(ids):
+                query = select(*_COLUMNS, source_record.c.payload).where(
+                    source_record.c.source_system == system,
+                    source_record.c.source_record_id.in_(part),
+                )
+                for row in await self.session.execute(query):
+                    stored = _stored(row, payload=True)
+                    found[stored.key] = stored
+        return found
+
+    async def postings(self, hashes: Sequence[bytes], *, max_postings: int) -> Postings:
+        """Records under each hash; hashes with more than ``max_postings`` rows are stop keys."""
+        fetch = self._pg_pairs if self._postgres else self._generic_pairs
+        pairs, stop = await fetch(hashes, max_postings)
+        out = Postings(stop=stop)
+        for key_hash, record_id in pairs:
+            out.by_hash.setdefault(key_hash, []).append(record_id)
+        out.stop |= {h for h, ids in out.by_hash.items() if len(ids) > max_postings}
+        for key_hash in out.stop:
+            out.by_hash.pop(key_hash, None)
+        wanted = sorted({i for ids in out.by_hash.values() for i in ids})
+        out.records = {r.id: r for r in await self.by_ids(wanted, payload=True)}
+        return out
+
+    async def _pg_pairs(self, hashes: Sequence[bytes], cap: int) -> tuple[list[_Pair], set[bytes]]:
+        if not hashes:
+            return [], set()
+        rows = await self.session.execute(_PG_POSTINGS, {"hashes": list(hashes), "cap": cap + 1})
+        return [(bytes(h), int(i)) for h, i in rows], set()
+
+    async def _generic_pairs(
+        self, hashes: Sequence[bytes], cap: int
+    ) -> tuple[list[_Pair], set[bytes]]:
+        pairs: list[_Pair] = []
+        stop: set[bytes] = set()
+        for part in chunks(list(hashes), 500):
+            sizes = select(record_key.c.key_hash, func.count()).where(
+                record_key.c.key_hash.in_(part)
+            )
+            counted = list(await self.session.execute(sizes.group_by(record_key.c.key_hash)))
+            stop |= {bytes(h) for h, n in counted if n > cap}
+            small = [bytes(h) for h, n in counted if n <= cap]
+            if small:
+                query = select(record_key.c.key_hash, record_key.c.record_id)
+                rows = await self.session.execute(query.where(record_key.c.key_hash.in_(small)))
+                pairs += [(bytes(h), int(i)) for h, i in rows]
+        return pairs, stop
+
+    async def by_ids(self, ids: Sequence[int], *, payload: bool) -> list[StoredRecord]:
+        """Records by row id."""
+        columns = (*_COLUMNS, source_record.c.payload) if payload else _COLUMNS
+        out: list[StoredRecord] = []
+        for part in chunks(ids):
+            rows = await self.session.execute(select(*columns).where(source_record.c.id.in_(part)))
+            out += [_stored(row, payload=payload) for row in rows]
+        return out
+
+    async def of_customers(self, ids: Iterable[str], *, payload: bool) -> list[StoredRecord]:
+        """Every record currently owned by these customers, oldest row first."""
+        columns = (*_COLUMNS, source_record.c.payload) if payload else _COLUMNS
+        out: list[StoredRecord] = []
+        for part in chunks(sorted(set(ids))):
+            query = select(*columns).where(source_record.c.customer_id.in_(part))
+            rows = await self.session.execute(query.order_by(source_record.c.id))
+            out += [_stored(row, payload=payload) for row in rows]
+        return out
+
+    async def add(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert records; their new row ids, in the order given."""
+        if not rows:
+            return []
+        statement = insert(source_record).returning(
+            source_record.c.id, sort_by_parameter_order=True
+        )
+        result = await self.session.execute(statement, list(rows))
+        return [int(i) for i in result.scalars()]
+
+    async def rewrite(self, changes: Sequence[dict[str, Any]]) -> None:
+        """Update records by id: each dict holds ``rid`` and the columns to set (same for all)."""
+        if not changes:
+            return
+        columns = [c for c in changes[0] if c != "rid"]
+        statement = (
+            update(source_record)
+            .where(source_record.c.id == bindparam("rid"))
+            .values({c: bindparam(c) for c in columns})
+        )
+        await self.session.execute(statement, list(changes))
+
+    async def add_keys(self, pairs: Sequence[tuple[bytes, int]]) -> None:
+        """Index records under key hashes."""
+        rows = [{"key_hash": h, "record_id": i} for h, i in pairs]
+        for part in chunks(rows, 20_000):
+            await self.session.execute(insert(record_key), list(part))
+
+    async def drop_keys(self, record_ids: Sequence[int]) -> None:
+        """Remove every key row of these records."""
+        for part in chunks(record_ids):
+            await self.session.execute(delete(record_key).where(record_key.c.record_id.in_(part)))
+
+    async def delete(self, record_ids: Sequence[int]) -> None:
+        """Delete records (their keys go with them)."""
+        await self.drop_keys(record_ids)
+        for part in chunks(record_ids):
+            await self.session.execute(delete(source_record).where(source_record.c.id.in_(part)))
+
+    async def customers_under(self, key_hash: bytes, *, limit: int = 50) -> list[str]:
+        """The distinct owners of the records indexed under one hash (an identifier lookup)."""
+        query = (
+            select(source_record.c.customer_id)
+            .join(record_key, record_key.c.record_id == source_record.c.id)
+            .where(record_key.c.key_hash == key_hash)
+            .distinct()
+            .limit(limit)
+        )
+        return [str(c) for c in (await self.session.scalars(query))]
+
+    async def sample(self, n: int) -> list[StoredRecord]:
+        """Up to ``n`` records drawn at random (with their ciphertext)."""
+        query = select(*_COLUMNS, source_record.c.payload).order_by(func.random()).limit(n)
+        return [_stored(row, payload=True) for row in await self.session.execute(query)]

@@ -1,0 +1,90 @@
+"""The identity service's unit of work: one transaction, its repositories and its locks.
+
+Locking (PostgreSQL; SQLite serializes writers by itself): a single ``identify`` takes the
+registry lock shared plus an exclusive lock per blocking-key hash, so two requests about the
+same person run one after the other (the second sees the first's customer) while unrelated
+requests run in parallel. A batch, a merge, an unmerge, a review decision and an erasure take
+the registry lock exclusively: they move many records and must not interleave with a link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Self
+
+from sqlalchemy import ARRAY, Integer, bindparam, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.identity.adapters.audit import AuditLog
+from services.identity.adapters.customers import (
+    CustomerRepository,
+    HistoryRepository,
+    KeyRepository,
+)
+from services.identity.adapters.models import ModelCache, ModelRepository
+from services.identity.adapters.records import RecordRepository
+from services.identity.adapters.reviews import ReviewRepository
+from services.identity.adapters.vault import Vault
+from shared.db import MessagingTables, UnitOfWork
+
+# Two-int4 advisory-lock keys (a key space apart from the one-bigint locks of migrations).
+_REGISTRY_NS, _KEY_NS = 731_043, 731_044
+_SHARED = text("SELECT pg_advisory_xact_lock_shared(:ns, 0)")
+_EXCLUSIVE = text("SELECT pg_advisory_xact_lock(:ns, 0)")
+_PER_KEY = text(
+    "SELECT count(pg_advisory_xact_lock(:ns, k)) FROM unnest(CAST(:keys AS integer[])) AS k"
+).bindparams(bindparam("keys", type_=ARRAY(Integer)))
+
+
+class IdentityUnitOfWork(UnitOfWork):
+    """A transaction with the identity repositories attached."""
+
+    records: RecordRepository
+    customers: CustomerRepository
+    keys: KeyRepository
+    history: HistoryRepository
+    reviews: ReviewRepository
+    models: ModelRepository
+    audit: AuditLog
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        tables: MessagingTables,
+        *,
+        source: str,
+        vault: Vault,
+        model_cache: ModelCache,
+    ) -> None:
+        super().__init__(sessions, tables, source=source)
+        self.vault = vault
+        self._model_cache = model_cache
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        session = self.session
+        self.records = RecordRepository(session)
+        self.customers = CustomerRepository(session)
+        self.keys = KeyRepository(session, self.vault)
+        self.history = HistoryRepository(session)
+        self.reviews = ReviewRepository(session)
+        self.models = ModelRepository(session, self._model_cache)
+        self.audit = AuditLog(session)
+        return self
+
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    async def lock_registry(self) -> None:
+        """Exclusive: no identify, merge or erasure runs beside this transaction."""
+        if self._postgres:
+            await self.session.execute(_EXCLUSIVE, {"ns": _REGISTRY_NS})
+
+    async def lock_keys(self, hashes: Iterable[bytes]) -> None:
+        """Shared registry lock, then the given blocking-key hashes, in a fixed order."""
+        if not self._postgres:
+            return
+        await self.session.execute(_SHARED, {"ns": _REGISTRY_NS})
+        keys = sorted({int.from_bytes(h[:4], "big", signed=True) for h in hashes})
+        await self.session.execute(_PER_KEY, {"ns": _KEY_NS, "keys": keys})

@@ -1,0 +1,1 @@
+"""Use cases of the identity service: no FastAPI, no aiokafka, never commit."""

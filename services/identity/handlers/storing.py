@@ -1,0 +1,175 @@
+"""Writing identified records: new customers, encrypted records, key rows, reviews, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from services.identity.adapters.records import StoredRecord
+from services.identity.adapters.uow import IdentityUnitOfWork
+from services.identity.domain import BatchItem, Decision, PreparedRecord, blocking_keys
+from services.identity.handlers.common import (
+    Actor,
+    changed_attributes,
+    decrypt_records,
+    history_row,
+    now,
+    seal,
+)
+
+DECISIONS = {Decision.LINK: "linked", Decision.NEW: "created", Decision.REVIEW: "review"}
+
+
+async def store_new(
+    items: Sequence[BatchItem],
+    hashes: Mapping[str, bytes],
+    *,
+    uow: IdentityUnitOfWork,
+    actor: Actor,
+) -> dict[int, int]:
+    """Store resolved records (and their new customers); review ids by position in ``items``."""
+    at = now()
+    created = [item for item in items if item.created]
+    await uow.customers.add([_customer_row(item, at) for item in created])
+    data_keys = await uow.keys.create([item.customer_id for item in created], at=at)
+    data_keys |= await uow.keys.load({item.customer_id for item in items} - data_keys.keys())
+    rows = [_record_row(item, data_keys[item.customer_id], at) for item in items]
+    record_ids = await uow.records.add(rows)
+    pairs = zip(items, record_ids, strict=True)
+    await uow.records.add_keys([(hashes[key], rid) for item, rid in pairs for key in item.keys])
+    reviews = [
+        (position, _review_row(item, rid, at))
+        for position, (item, rid) in enumerate(zip(items, record_ids, strict=True))
+        if item.result.decision is Decision.REVIEW
+    ]
+    review_ids = await uow.reviews.add([row for _, row in reviews])
+    history = [_history_row(item, actor, at) for item in items]
+    for (position, _), review_id in zip(reviews, review_ids, strict=True):
+        item = items[position]
+        history.append(
+            history_row(
+                item.customer_id,
+                "review_opened",
+                actor=actor,
+                at=at,
+                other_id=item.result.customer_id,
+                review_id=review_id,
+            )
+        )
+    await uow.history.add(history)
+    return {position: rid for (position, _), rid in zip(reviews, review_ids, strict=True)}
+
+
+def _customer_row(item: BatchItem, at: dt.datetime) -> dict[str, Any]:
+    return {
+        "id": item.customer_id,
+        "kind": item.record.kind,
+        "status": "active",
+        "merged_into": None,
+        "home_branch": None,
+        "branches": [],
+        "channels": [],
+        "created_at": at,
+        "updated_at": at,
+        "erased_at": None,
+    }
+
+
+def _record_row(item: BatchItem, data_key: bytes, at: dt.datetime) -> dict[str, Any]:
+    record = item.record.record
+    return {
+        "source_system": record.source_system,
+        "source_record_id": record.source_record_id,
+        "customer_id": item.customer_id,
+        "original_customer_id": item.customer_id,
+        "kind": record.kind,
+        "branch": record.branch,
+        "channel": record.channel,
+        "observed_at": record.observed_at,
+        "payload": seal(record, data_key),
+        "created_at": at,
+        "updated_at": at,
+    }
+
+
+def _review_row(item: BatchItem, record_id: int, at: dt.datetime) -> dict[str, Any]:
+    result = item.result
+    return {
+        "record_id": record_id,
+        "customer_id": item.customer_id,
+        "candidate_id": result.customer_id,
+        "score": result.score,
+        "probability": result.probability,
+        "reason": result.reason,
+        "evidence": [
+            {"field": e.field, "level": e.level, "weight": e.weight} for e in result.evidence
+        ],
+        "status": "pending",
+        "created_at": at,
+        "decided_at": None,
+        "decided_by": None,
+    }
+
+
+def _history_row(item: BatchItem, actor: Actor, at: dt.datetime) -> dict[str, Any]:
+    system = item.record.record.source_system
+    if item.created:
+        decision = DECISIONS[item.result.decision]
+        return history_row(
+            item.customer_id, "registered", actor=actor, at=at, source_system=system,
+            decision=decision,
+        )  # fmt: skip
+    return history_row(
+        item.customer_id, "record_linked", actor=actor, at=at, source_system=system,
+        reason=item.result.reason, score=item.result.score,
+    )  # fmt: skip
+
+
+async def resubmit(
+    again: Mapping[int, PreparedRecord],
+    stored: Mapping[tuple[str, str], StoredRecord],
+    *,
+    uow: IdentityUnitOfWork,
+    actor: Actor,
+) -> dict[int, tuple[str, str, set[str]]]:
+    """Update records sent before, in place; per index (updated|unchanged, owner, changed)."""
+    if not again:
+        return {}
+    rows = {i: stored[p.record.key] for i, p in again.items()}
+    plain = await decrypt_records(uow, rows.values())
+    data_keys = await uow.keys.load({r.customer_id for r in rows.values()})
+    at, out = now(), {}
+    rewrites, new_keys, history = [], [], []
+    for i, prepared in again.items():
+        row, record = rows[i], prepared.record
+        changed = changed_attributes(plain[row.id], record)
+        out[i] = ("updated" if changed else "unchanged", row.customer_id, changed)
+        if not changed:
+            continue
+        rewrites.append(_rewrite(row, prepared, data_keys[row.customer_id], at))
+        new_keys += [(uow.vault.blind(k), row.id) for k in blocking_keys(prepared)]
+        history.append(
+            history_row(row.customer_id, "record_updated", actor=actor, at=at,
+                        source_system=row.source_system, changed=sorted(changed))
+        )  # fmt: skip
+    await uow.records.rewrite(rewrites)
+    await uow.records.drop_keys([r["rid"] for r in rewrites])
+    await uow.records.add_keys(new_keys)
+    await uow.history.add(history)
+    return out
+
+
+def _rewrite(
+    row: StoredRecord, prepared: PreparedRecord, data_key: bytes, at: dt.datetime
+) -> dict[str, Any]:
+    record = prepared.record
+    return {
+        "rid": row.id,
+        "kind": record.kind,
+        "branch": record.branch,
+        "channel": record.channel,
+        "observed_at": record.observed_at,
+        "payload": seal(record, data_key),
+        "updated_at": at,
+    }

@@ -1,3 +1,0 @@
-"""Request and response models of the identity service."""
-
-from __future__ import annotations

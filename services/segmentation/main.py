@@ -16,7 +16,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         container.runtime,
         title="IDIC segmentation",
-        description="The six-stage relationship segmentation and early warning of decline.",
+        description=(
+            "Differentiation: per-customer activity, contribution, RFM, ABC/Pareto, CLV "
+            "(BG/NBD + Gamma-Gamma), wealth tiers, value categories and rule segments."
+        ),
         routers=[api.router],
     )
     app.state.container = container

@@ -1,8 +1,165 @@
-"""The segmentation service's tables."""
+"""The segmentation service's tables.
+
+Money here is analytics, not the ledger: double precision (exact to the fen well beyond any
+customer's balance) keeps the vectorized recompute fast. Days are integers (days since
+1970-01-01, UTC), so window arithmetic is the same in PostgreSQL and SQLite.
+"""
 
 from __future__ import annotations
 
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from services.segmentation.domain.activity import DAY_FIELDS, WINDOW_COLUMNS
 from shared.db import MessagingTables, make_metadata
 
 metadata = make_metadata()
 messaging = MessagingTables(metadata)
+
+_CUSTOMER = 64
+
+
+def _amount(name: str) -> Column[float]:
+    return Column(name, Float, nullable=False, server_default="0")
+
+
+customer_profile = Table(
+    "customer_profile",
+    metadata,
+    Column("customer_id", String(_CUSTOMER), primary_key=True),
+    Column("kind", String(16)),
+    Column("home_branch", String(64)),
+    Column("registered_at", DateTime(timezone=True)),
+    Column("stage", String(16)),
+    Column("stage_at", DateTime(timezone=True)),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("relationship_start_day", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("first_transaction_at", DateTime(timezone=True)),
+    Column("last_transaction_at", DateTime(timezone=True)),
+    Column("first_day", Integer),
+    Column("last_day", Integer),
+    _amount("first_day_amount"),
+    Column("active_days", Integer, nullable=False, server_default="0"),
+    Column("first_activity_day", Integer),
+    Column("windows_on", Integer, nullable=False),
+    *(_amount(column) for column in WINDOW_COLUMNS),
+    Column("balance_as_of", Date),
+    Column("deposits", Float),
+    Column("investments", Float),
+    Column("loans_outstanding", Float),
+    Column("financial_assets", Float),
+    Column("products", String(1024), nullable=False, server_default=""),
+    Column("product_kinds", String(64), nullable=False, server_default=""),
+)
+
+activity_day = Table(
+    "activity_day",
+    metadata,
+    Column("customer_id", String(_CUSTOMER), primary_key=True),
+    Column("day", Integer, primary_key=True),
+    *(
+        Column(f, Integer if f == "txn_count" else Float, nullable=False, server_default="0")
+        for f in DAY_FIELDS
+    ),
+    Index("ix_activity_day_day", "day"),
+)
+
+balance_snapshot = Table(
+    "balance_snapshot",
+    metadata,
+    Column("customer_id", String(_CUSTOMER), primary_key=True),
+    Column("as_of", Date, primary_key=True),
+    _amount("deposits"),
+    _amount("investments"),
+    _amount("loans_outstanding"),
+    _amount("financial_assets"),
+)
+
+product_holding = Table(
+    "product_holding",
+    metadata,
+    Column("customer_id", String(_CUSTOMER), primary_key=True),
+    Column("account_id", String(64), primary_key=True),
+    Column("product", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("opened_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+)
+
+customer_alias = Table(
+    "customer_alias",
+    metadata,
+    Column("merged_id", String(_CUSTOMER), primary_key=True),
+    Column("survivor_id", String(_CUSTOMER), nullable=False, index=True),
+    Column("merged_at", DateTime(timezone=True), nullable=False),
+)
+
+customer_value = Table(
+    "customer_value",
+    metadata,
+    Column("customer_id", String(_CUSTOMER), primary_key=True),
+    Column("tier", String(16), nullable=False),
+    Column("abc_class", String(1), nullable=False),
+    Column("categories", String(128), nullable=False, server_default=""),
+    Column("baseline_tier", String(16)),
+    Column("baseline_abc_class", String(1)),
+    Column("valued_at", DateTime(timezone=True), nullable=False),
+)
+
+segment = Table(
+    "segment",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("condition", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("evaluated_at", DateTime(timezone=True)),
+)
+
+segment_member = Table(
+    "segment_member",
+    metadata,
+    Column(
+        "segment_id",
+        String(64),
+        ForeignKey("segment.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("customer_id", String(_CUSTOMER), primary_key=True),
+    Column("entered_at", DateTime(timezone=True), nullable=False),
+    Index("ix_segment_member_customer_id", "customer_id"),
+)
+
+clv_model = Table(
+    "clv_model",
+    metadata,
+    Column("version", String(64), primary_key=True),
+    Column("fitted_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("fitted_by", String(255), nullable=False),
+    Column("calibration_end", Date),
+    Column("time_unit", String(8), nullable=False),
+    Column("customers", Integer, nullable=False),
+    Column("bgnbd", Text, nullable=False),
+    Column("gamma_gamma", Text, nullable=False),
+)
+
+population_figures = Table(
+    "population_figures",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("figures", Text, nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+)

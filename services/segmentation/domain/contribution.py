@@ -154,6 +154,21 @@ def add_transaction(
     )
 
 
+def transaction_cost(
+    params: ContributionParams, *, channel: str, carried: float | None = None
+) -> float:
+    """Cost to serve one transaction, priced now: what `compute_contribution` would charge it.
+
+    The channel's unit cost, plus the cost the event carries (or instead of it, with
+    ``carried_cost_replaces_unit_cost``). For callers that keep costed sums rather than
+    per-channel counts; a later change of unit costs then applies to later transactions.
+    """
+    unit = params.unit_cost(channel)
+    if carried is None:
+        return unit
+    return carried if params.carried_cost_replaces_unit_cost else unit + carried
+
+
 def compute_contribution(activity: PeriodActivity, params: ContributionParams) -> Contribution:
     """Contribution of one customer over one period."""
     years = activity.days / params.days_per_year

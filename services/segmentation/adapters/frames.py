@@ -1,0 +1,102 @@
+"""Valuation inputs as polars frames: from profiles in memory, or the whole population at once.
+
+On PostgreSQL the population is read with ``COPY ... TO STDOUT`` as CSV and parsed by polars,
+several times faster than fetching rows through the driver; SQLite goes through SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.segmentation.adapters.orm import customer_profile, customer_value
+from services.segmentation.adapters.repositories import VALUE_COLUMNS
+from services.segmentation.adapters.sql import is_postgres
+from services.segmentation.domain.activity import WINDOW_COLUMNS
+from services.segmentation.domain.profile import Profile
+
+_BALANCES = ("deposits", "investments", "loans_outstanding", "financial_assets")
+_INTS = ("tenure_start_day", "first_day", "last_day", "first_activity_day", "active_days")
+_STRINGS = ("customer_id", "kind", "home_branch", "stage", "products", "product_kinds")
+
+INPUT_SCHEMA: dict[str, pl.DataType] = {
+    **{c: pl.String() for c in _STRINGS},
+    **{c: pl.Int64() for c in (*_INTS, "windows_on")},
+    "first_day_amount": pl.Float64(),
+    **{c: pl.Float64() for c in (*WINDOW_COLUMNS, *_BALANCES)},
+    **{c: pl.String() for c in VALUE_COLUMNS},
+}
+
+
+def inputs_from_profiles(
+    profiles: Iterable[Profile], stored: Mapping[str, Mapping[str, Any]]
+) -> pl.DataFrame:
+    """Valuation inputs of profiles held in memory, with their published values."""
+    columns: dict[str, list[Any]] = {name: [] for name in INPUT_SCHEMA}
+    for p in profiles:
+        row = _profile_values(p)
+        row.update(stored.get(p.customer_id, {}))
+        for name, values in columns.items():
+            values.append(row.get(name))
+    return pl.DataFrame(columns, schema=INPUT_SCHEMA)
+
+
+def _profile_values(p: Profile) -> dict[str, Any]:
+    row: dict[str, Any] = {name: getattr(p, name) for name in (*_STRINGS, *_INTS[1:])}
+    row.update(p.sums)
+    row["tenure_start_day"] = p.start_day()
+    row["windows_on"] = p.windows_on
+    row["first_day_amount"] = p.first_day_amount
+    for name in _BALANCES:
+        row[name] = None if p.balances is None else getattr(p.balances, name)
+    return row
+
+
+def _population_query() -> Any:
+    p, v = customer_profile, customer_value
+    profile_columns = [
+        p.c.relationship_start_day.label("tenure_start_day")
+        if name == "tenure_start_day"
+        else p.c[name]
+        for name in INPUT_SCHEMA
+        if name not in VALUE_COLUMNS
+    ]
+    value_columns = [v.c[name] for name in VALUE_COLUMNS]
+    return (
+        select(*profile_columns, *value_columns)
+        .select_from(p.outerjoin(v, v.c.customer_id == p.c.customer_id))
+        .order_by(p.c.customer_id)
+    )
+
+
+async def read_population(session: AsyncSession) -> pl.DataFrame:
+    """Valuation inputs of every customer, in id order."""
+    query = _population_query()
+    if not is_postgres(session):
+        rows = (await session.execute(query)).all()
+        return pl.DataFrame([tuple(r) for r in rows], schema=INPUT_SCHEMA, orient="row")
+    return await _copy_out(session, query, INPUT_SCHEMA)
+
+
+async def _copy_out(
+    session: AsyncSession, query: Any, schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    """Run ``query`` through ``COPY (...) TO STDOUT`` and parse the CSV with polars."""
+    connection = await session.connection()
+    sql = str(query.compile(connection.sync_connection, compile_kwargs={"literal_binds": True}))
+    raw = await connection.get_raw_connection()
+    buffer = io.BytesIO()
+
+    async def sink(chunk: bytes) -> None:
+        buffer.write(chunk)
+
+    await raw.driver_connection.copy_from_query(  # type: ignore[union-attr]
+        sql, output=sink, format="csv", header=True
+    )
+    buffer.seek(0)
+    return pl.read_csv(buffer, schema=schema)

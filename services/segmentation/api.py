@@ -1,9 +1,0 @@
-"""HTTP routes of the segmentation service."""
-
-from __future__ import annotations
-
-from fastapi import APIRouter
-
-from shared.web import require
-
-router = APIRouter(prefix="/v1", tags=["segmentation"], dependencies=[require()])

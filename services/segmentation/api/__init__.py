@@ -1,0 +1,11 @@
+"""HTTP routes of the segmentation service, all under ``/v1`` and authenticated."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.segmentation.api import customers
+from shared.web import require
+
+router = APIRouter(prefix="/v1", dependencies=[require()])
+router.include_router(customers.router)

@@ -1,0 +1,164 @@
+"""Settling: re-value the customers a transaction touched and publish what changed.
+
+Runs inside `SegmentationUoW.commit`, after the batch's folds: the touched customers are valued
+against the population figures of the last recompute and the current CLV model, their published
+classification and segment memberships are compared with the new ones, and the differences are
+written with their events (``value.changed``, ``segment.entered`` / ``.exited``) in the same
+transaction. Customers merged away leave their segments (``exited``); erased ones just vanish.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import polars as pl
+
+from services.segmentation.adapters.frames import inputs_from_profiles
+from services.segmentation.adapters.uow import SegmentationUoW
+from services.segmentation.domain import publication
+from services.segmentation.domain.rules import Node, evaluate_segments_frame, parse_condition
+from services.segmentation.domain.valuation import ClvModel, Figures, valuate
+from shared.contracts import SegmentEntered, SegmentExited, ValueChanged
+from shared.contracts.segmentation import ValueState
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What valuing a few customers between recomputes needs."""
+
+    figures: Figures
+    model: ClvModel | None
+    definitions: dict[str, Node]
+    names: dict[str, str]
+
+
+async def load_context(uow: SegmentationUoW) -> Context:
+    """Figures of the last recompute, the current CLV model and every segment definition."""
+    document = await uow.figures.get("valuation")
+    figures = Figures() if document is None else Figures.from_dict(document["figures"])
+    stored = await uow.models.current()
+    segments = await uow.segments.all()
+    return Context(
+        figures=figures,
+        model=None if stored is None else stored.model,
+        definitions={s.id: parsed(json.dumps(s.condition)) for s in segments},
+        names={s.id: s.name for s in segments},
+    )
+
+
+@lru_cache(maxsize=1024)
+def parsed(condition: str) -> Node:
+    """A stored (already validated) condition, parsed once per process."""
+    return parse_condition(json.loads(condition))
+
+
+async def settle(uow: SegmentationUoW) -> None:
+    """Re-value the customers the transaction touched; publish changes."""
+    buffer = uow.activity
+    context = await load_context(uow)
+    merged = sorted(cid for cid, why in buffer.removed.items() if why == "merged")
+    if merged:
+        await retire(uow, merged, names=context.names)
+    ids = sorted(buffer.touched)
+    if not ids:
+        return
+    stored = await uow.values.stored(ids)
+    inputs = inputs_from_profiles((buffer.profiles[cid] for cid in ids), stored)
+    valued = valuate(
+        inputs, uow.params, today=uow.today(), model=context.model, figures=context.figures
+    ).frame
+    await publish_classification(uow, publication.classification(valued, inputs))
+    await publish_memberships(uow, context, valued, ids)
+
+
+async def retire(uow: SegmentationUoW, ids: list[str], *, names: dict[str, str]) -> None:
+    """Take customers merged away out of their segments and forget their values."""
+    pairs = await uow.values.memberships(ids)
+    await uow.values.leave(pairs)
+    await uow.values.delete(ids)
+    for segment_id, customer_id in sorted(pairs):
+        uow.publish(_segment_event(SegmentExited, segment_id, customer_id, uow, names))
+
+
+async def publish_classification(uow: SegmentationUoW, rows: pl.DataFrame) -> None:
+    """Store changed classifications and publish one ``value.changed`` per customer."""
+    changes = publication.changed(rows)
+    if changes.is_empty():
+        return
+    now = uow.now()
+    records = changes.to_dicts()
+    await uow.values.save([_value_row(r, now) for r in records])
+    for record in records:
+        uow.publish(value_changed(record, now))
+
+
+def _value_row(record: dict[str, Any], now: Any) -> dict[str, Any]:
+    return {
+        "customer_id": record["customer_id"],
+        **{c: record[c] for c in (*publication.CLASSIFICATION, *publication.BASELINES)},
+        "valued_at": now,
+    }
+
+
+def _state(tier: Any, abc_class: Any, categories: Any) -> ValueState:
+    return ValueState(tier=tier, abc_class=abc_class, categories=_split(categories))
+
+
+def _split(categories: str | None) -> list[str]:
+    return [c for c in (categories or "").split(",") if c]
+
+
+def value_changed(record: dict[str, Any], now: Any) -> ValueChanged:
+    """The event announcing a customer's new classification."""
+    old = _state(record["old_tier"], record["old_abc_class"], record["old_categories"])
+    new = _state(record["tier"], record["abc_class"], record["categories"])
+    return ValueChanged(
+        customer_id=record["customer_id"],
+        tier=new.tier,
+        abc_class=new.abc_class,
+        categories=new.categories,
+        old=old,
+        new=new,
+        occurred_at=now,
+    )
+
+
+async def publish_memberships(
+    uow: SegmentationUoW, context: Context, valued: pl.DataFrame, ids: Iterable[str]
+) -> None:
+    """Re-evaluate every segment for the valued customers; record and publish the changes."""
+    if not context.definitions:
+        return
+    members = evaluate_segments_frame(context.definitions, valued)
+    new = publication.memberships(valued["customer_id"], members)
+    old_pairs = await uow.values.memberships(list(ids))
+    old = pl.DataFrame(
+        sorted(old_pairs), schema={"segment_id": pl.String, "customer_id": pl.String}, orient="row"
+    )
+    changes = publication.membership_changes(old, new)
+    entered = [tuple(r) for r in changes.entered.iter_rows()]
+    exited = [tuple(r) for r in changes.exited.iter_rows()]
+    await uow.values.enter(entered, at=uow.now())
+    await uow.values.leave(exited)
+    for kind, pairs in ((SegmentEntered, entered), (SegmentExited, exited)):
+        for segment_id, customer_id in pairs:
+            uow.publish(_segment_event(kind, segment_id, customer_id, uow, context.names))
+
+
+def _segment_event(
+    kind: type[SegmentEntered] | type[SegmentExited],
+    segment_id: str,
+    customer_id: str,
+    uow: SegmentationUoW,
+    names: dict[str, str],
+) -> SegmentEntered | SegmentExited:
+    return kind(
+        customer_id=customer_id,
+        segment_id=segment_id,
+        segment_name=names.get(segment_id, ""),
+        occurred_at=uow.now(),
+    )

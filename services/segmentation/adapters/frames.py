@@ -14,7 +14,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.segmentation.adapters.orm import customer_profile, customer_value
+from services.segmentation.adapters.orm import activity_day, customer_profile, customer_value
 from services.segmentation.adapters.repositories import VALUE_COLUMNS
 from services.segmentation.adapters.sql import is_postgres
 from services.segmentation.domain.activity import WINDOW_COLUMNS
@@ -100,3 +100,21 @@ async def _copy_out(
     )
     buffer.seek(0)
     return pl.read_csv(buffer, schema=schema)
+
+
+async def read_purchase_days(session: AsyncSession) -> pl.DataFrame:
+    """Every (customer, day) with a transaction and the day's amount: what CLV is fitted on."""
+    query = (
+        select(activity_day.c.customer_id, activity_day.c.day, activity_day.c.txn_amount)
+        .where(activity_day.c.txn_count > 0)
+        .order_by(activity_day.c.customer_id, activity_day.c.day)
+    )
+    schema: dict[str, pl.DataType] = {
+        "customer_id": pl.String(),
+        "day": pl.Int64(),
+        "txn_amount": pl.Float64(),
+    }
+    if not is_postgres(session):
+        rows = (await session.execute(query)).all()
+        return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+    return await _copy_out(session, query, schema)

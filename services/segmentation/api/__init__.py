@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.segmentation.api import customers
+from services.segmentation.api import clv, customers
 from shared.web import require
 
 router = APIRouter(prefix="/v1", dependencies=[require()])
 router.include_router(customers.router)
+router.include_router(clv.router)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.identity.builders import id_card, mobile, person, same_person_elsewhere
+from tests.integration.identity.builders import (
+    id_card,
+    mobile,
+    person,
+    same_person_elsewhere,
+    word,
+)
 from tests.integration.identity.conftest import Api, outbox_types
 
 pytestmark = pytest.mark.postgres
@@ -47,9 +53,9 @@ async def test_a_borderline_match_goes_to_review_as_a_new_customer(api: Api) -> 
     first = await api.identify(record)
     cousin = same_person_elsewhere(
         record,
-        given_name="zzqqxxvv",
+        given_name=word(),
         gender="F",
-        address={"postcode": "1234", "locality": "elsewhere"},
+        address={"postcode": word(4), "locality": word()},
     )
     answer = await api.identify(cousin)
     assert answer["decision"] == "review"

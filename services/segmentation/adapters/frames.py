@@ -76,11 +76,17 @@ def _population_query() -> Any:
 
 async def read_population(session: AsyncSession) -> pl.DataFrame:
     """Valuation inputs of every customer, in id order."""
-    query = _population_query()
-    if not is_postgres(session):
-        rows = (await session.execute(query)).all()
-        return pl.DataFrame([tuple(r) for r in rows], schema=INPUT_SCHEMA, orient="row")
-    return await _copy_out(session, query, INPUT_SCHEMA)
+    return await copy_or_fetch(session, _population_query(), INPUT_SCHEMA)
+
+
+async def copy_or_fetch(
+    session: AsyncSession, query: Any, schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    """The rows of ``query`` as a frame of ``schema`` (COPY on PostgreSQL)."""
+    if is_postgres(session):
+        return await _copy_out(session, query, schema)
+    rows = (await session.execute(query)).all()
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
 
 
 async def _copy_out(
@@ -114,7 +120,4 @@ async def read_purchase_days(session: AsyncSession) -> pl.DataFrame:
         "day": pl.Int64(),
         "txn_amount": pl.Float64(),
     }
-    if not is_postgres(session):
-        rows = (await session.execute(query)).all()
-        return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-    return await _copy_out(session, query, schema)
+    return await copy_or_fetch(session, query, schema)

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from services.segmentation.api.deps import UowDep
 from services.segmentation.handlers.clv import FitClv, fit_clv
-from services.segmentation.schemas import BgNbdRead, ClvFit, ClvFitRead, GammaGammaRead
+from services.segmentation.schemas.values import BgNbdRead, ClvFit, ClvFitRead, GammaGammaRead
 from shared.web import Principal, require
 
 router = APIRouter(tags=["clv"])

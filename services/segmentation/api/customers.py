@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path
 
 from services.segmentation.api.deps import ContainerDep, UowDep
 from services.segmentation.handlers.customers import customer_value
-from services.segmentation.schemas import CustomerValueRead
+from services.segmentation.schemas.values import CustomerValueRead
 from shared.web import Principal, require
 
 router = APIRouter(tags=["customers"])

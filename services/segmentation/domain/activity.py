@@ -20,6 +20,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 
+import polars as pl
+
 EPOCH = dt.date(1970, 1, 1)
 
 WINDOW_DAYS: Mapping[str, int] = {"30d": 30, "90d": 90, "365d": 365}
@@ -144,3 +146,25 @@ def average_balance(
         return total_delta
     opening = total_delta - window_delta
     return opening + ((end + 1) * window_delta - window_moment) / days
+
+
+def roll_deltas(buckets: pl.DataFrame, *, rolled_on: int | None, today: int) -> pl.DataFrame:
+    """`roll` for many customers at once: what to add to each one's window sums.
+
+    ``buckets`` has one row per bucket (``customer_id``, ``day``, the day fields) with the
+    customer's ``windows_on``; a customer's sums are valid on the later of that and
+    ``rolled_on``. Returns ``customer_id`` and one column per rolling window column.
+    """
+    since = pl.max_horizontal(pl.col("windows_on"), pl.lit(rolled_on, dtype=pl.Int64))
+    since = since.fill_null(pl.col("windows_on"))
+    day = pl.col("day")
+    sums = []
+    for window, n in WINDOW_DAYS.items():
+        leave = (day > since - n) & (day <= pl.min_horizontal(since, pl.lit(today - n)))
+        enter = (day > pl.max_horizontal(since, pl.lit(today - n))) & (day <= today)
+        sign = enter.cast(pl.Float64) - leave.cast(pl.Float64)
+        for field in DAY_FIELDS:
+            sums.append((sign * pl.col(field)).sum().alias(window_column(field, window)))
+        for moment, source in MOMENT_FIELDS.items():
+            sums.append((sign * pl.col(source) * day).sum().alias(window_column(moment, window)))
+    return buckets.group_by("customer_id").agg(sums)

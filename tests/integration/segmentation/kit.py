@@ -11,6 +11,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from shared.contracts import (
+    CONTRACTS,
     BalanceSnapshotted,
     CustomerErased,
     CustomerMerged,
@@ -20,7 +21,7 @@ from shared.contracts import (
     TransactionPosted,
 )
 from shared.db.uow import build_envelope
-from shared.envelope import headers
+from shared.envelope import decode, headers
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -112,3 +113,21 @@ async def value_of(api: httpx.AsyncClient, customer: str) -> dict[str, Any] | No
     response.raise_for_status()
     body: dict[str, Any] = response.json()
     return body
+
+
+class Published:
+    """Every event segmentation published on ``segmentation.values``, decoded, by customer."""
+
+    def __init__(self) -> None:
+        self.by_customer: dict[str, list[Any]] = {}
+
+    def add(self, value: bytes) -> None:
+        """Decode one record (envelope, then the payload's contract) and keep it."""
+        envelope = decode(value)
+        payload = CONTRACTS[envelope.type].model_validate(envelope.data)
+        self.by_customer.setdefault(envelope.subject or "", []).append(payload)
+
+    def of(self, customer: str, kind: type[Any] | None = None) -> list[Any]:
+        """The customer's events so far (of one type, when given)."""
+        events = self.by_customer.get(customer, [])
+        return [e for e in events if kind is None or isinstance(e, kind)]

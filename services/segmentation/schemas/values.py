@@ -1,4 +1,4 @@
-"""Request and response models of the segmentation service: customer value and CLV."""
+"""Request and response models: a customer's value, and the CLV fit."""
 
 from __future__ import annotations
 

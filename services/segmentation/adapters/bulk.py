@@ -1,0 +1,110 @@
+"""Bulk writes of whole frames, for the recompute: COPY on PostgreSQL, executemany on SQLite.
+
+PostgreSQL gets the frame as CSV (written by polars) through ``COPY``, into the table itself or
+into a temporary table that one ``INSERT ... ON CONFLICT``, ``UPDATE ... FROM`` or
+``DELETE ... USING`` statement then applies: a million rows in seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Table, and_, delete, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.segmentation.adapters.sql import is_postgres, upsert
+
+
+async def _copy(session: AsyncSession, table: str, frame: pl.DataFrame) -> None:
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, include_header=False)
+    buffer.seek(0)
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.copy_to_table(  # type: ignore[union-attr]
+        table, source=buffer, columns=frame.columns, format="csv"
+    )
+
+
+async def _temporary(session: AsyncSession, like: Table, frame: pl.DataFrame) -> str:
+    name = f"tmp_{like.name}_{uuid.uuid4().hex[:8]}"
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    await session.execute(
+        text(
+            f'CREATE TEMPORARY TABLE "{name}" ON COMMIT DROP AS '
+            f'SELECT {columns} FROM "{like.name}" WITH NO DATA'
+        )
+    )
+    await _copy(session, name, frame)
+    return name
+
+
+def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    return frame.to_dicts()
+
+
+async def insert_frame(session: AsyncSession, table: Table, frame: pl.DataFrame) -> None:
+    """Insert every row of ``frame`` (columns named as the table's)."""
+    if frame.is_empty():
+        return
+    if is_postgres(session):
+        await _copy(session, table.name, frame)
+    else:
+        await session.execute(table.insert(), _records(frame))
+
+
+async def upsert_frame(
+    session: AsyncSession, table: Table, frame: pl.DataFrame, *, keys: Sequence[str]
+) -> None:
+    """Insert the rows of ``frame``, overwriting rows with the same keys."""
+    if frame.is_empty():
+        return
+    if not is_postgres(session):
+        await upsert(session, table, _records(frame), keys=keys)
+        return
+    staged = await _temporary(session, table, frame)
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in frame.columns if c not in keys)
+    await session.execute(
+        text(
+            f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{staged}" '
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+        )
+    )
+
+
+async def update_frame(
+    session: AsyncSession, table: Table, frame: pl.DataFrame, *, key: str
+) -> None:
+    """Overwrite, in existing rows matched on ``key``, the other columns of ``frame``."""
+    if frame.is_empty():
+        return
+    if not is_postgres(session):
+        for row in _records(frame):
+            values = {k: v for k, v in row.items() if k != key}
+            await session.execute(update(table).where(table.c[key] == row[key]).values(values))
+        return
+    staged = await _temporary(session, table, frame)
+    sets = ", ".join(f'"{c}" = s."{c}"' for c in frame.columns if c != key)
+    await session.execute(
+        text(f'UPDATE "{table.name}" t SET {sets} FROM "{staged}" s WHERE t."{key}" = s."{key}"')
+    )
+
+
+async def delete_frame(
+    session: AsyncSession, table: Table, frame: pl.DataFrame, *, keys: Sequence[str]
+) -> None:
+    """Delete the rows whose keys are the rows of ``frame``."""
+    if frame.is_empty():
+        return
+    if not is_postgres(session):
+        for row in _records(frame.select(keys)):
+            await session.execute(delete(table).where(and_(*(table.c[k] == row[k] for k in keys))))
+        return
+    staged = await _temporary(session, table, frame.select(keys))
+    match = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
+    await session.execute(text(f'DELETE FROM "{table.name}" t USING "{staged}" s WHERE {match}'))

@@ -1,0 +1,75 @@
+"""Whole-population reads and writes of the recompute: rolling windows, memberships."""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.segmentation.adapters.bulk import update_frame
+from services.segmentation.adapters.frames import copy_or_fetch
+from services.segmentation.adapters.orm import activity_day, customer_profile, segment_member
+from services.segmentation.domain.activity import (
+    ALL,
+    DAY_FIELDS,
+    WINDOW_COLUMNS,
+    WINDOW_DAYS,
+    roll_deltas,
+)
+
+MEMBER_SCHEMA: dict[str, pl.DataType] = {"segment_id": pl.String(), "customer_id": pl.String()}
+
+
+async def roll_population(session: AsyncSession, *, today: int, rolled_on: int | None) -> int:
+    """Roll every customer's window sums to ``today``; returns how many profiles changed.
+
+    Only customers with buckets on the days that left or entered a window since their sums
+    were valid change; every other customer's sums are valid today as they stand.
+    """
+    p, b = customer_profile, activity_day
+    start = rolled_on
+    if start is None:
+        start = await session.scalar(select(func.min(p.c.windows_on)))
+    if start is None or start >= today:
+        return 0
+    bands = [(start - n, today - n) for n in WINDOW_DAYS.values()] + [(start, today)]
+    rolling = [c for c in WINDOW_COLUMNS if not c.endswith(f"_{ALL}")]
+    query = (
+        select(
+            b.c.customer_id,
+            b.c.day,
+            *(b.c[f] for f in DAY_FIELDS),
+            p.c.windows_on,
+            *(p.c[c].label(f"now_{c}") for c in rolling),
+        )
+        .join(p, p.c.customer_id == b.c.customer_id)
+        .where(
+            p.c.windows_on < today, or_(*(and_(b.c.day > lo, b.c.day <= hi) for lo, hi in bands))
+        )
+    )
+    schema: dict[str, pl.DataType] = {
+        "customer_id": pl.String(),
+        "day": pl.Int64(),
+        **{f: pl.Float64() for f in DAY_FIELDS},
+        "windows_on": pl.Int64(),
+        **{f"now_{c}": pl.Float64() for c in rolling},
+    }
+    buckets = await copy_or_fetch(session, query, schema)
+    if buckets.is_empty():
+        return 0
+    deltas = roll_deltas(buckets, rolled_on=rolled_on, today=today)
+    current = buckets.select("customer_id", *(f"now_{c}" for c in rolling)).unique("customer_id")
+    rolled = current.join(deltas, on="customer_id").select(
+        "customer_id",
+        *((pl.col(f"now_{c}") + pl.col(c)).alias(c) for c in rolling),
+        pl.lit(today, dtype=pl.Int64).alias("windows_on"),
+    )
+    await update_frame(session, customer_profile, rolled, key="customer_id")
+    return rolled.height
+
+
+async def read_memberships(session: AsyncSession) -> pl.DataFrame:
+    """Every (segment_id, customer_id) membership."""
+    t = segment_member
+    query = select(t.c.segment_id, t.c.customer_id)
+    return await copy_or_fetch(session, query, MEMBER_SCHEMA)

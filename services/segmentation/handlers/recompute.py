@@ -1,0 +1,196 @@
+"""The full recompute: every customer valued in one vectorized batch, changes published.
+
+Holds the valuation lock exclusively, so folding waits and nothing is valued twice at once.
+Steps: roll every customer's windows to today, read the population, refresh the population
+figures (RFM breakpoints, ABC and category cutoffs) and value everyone against them, publish
+changed classifications and segment memberships, store the figures and the Pareto report.
+At the first recompute of a month, each customer's baseline (what *migrator* compares with)
+becomes their classification at the end of the previous month.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import polars as pl
+
+from services.segmentation.adapters.bulk import delete_frame, insert_frame, upsert_frame
+from services.segmentation.adapters.frames import read_population
+from services.segmentation.adapters.orm import customer_value, segment_member
+from services.segmentation.adapters.outbox import publish_frame
+from services.segmentation.adapters.population import read_memberships, roll_population
+from services.segmentation.adapters.sql import hold_valuation_lock
+from services.segmentation.adapters.uow import SegmentationUoW
+from services.segmentation.domain import publication
+from services.segmentation.domain.activity import day_date, window_column
+from services.segmentation.domain.rules import evaluate_segments_frame
+from services.segmentation.domain.valuation import valuate
+from services.segmentation.handlers.reports import pareto_document
+from services.segmentation.handlers.valuation import Context, load_context
+from shared.contracts import SegmentEntered, SegmentExited, ValueChanged
+
+T = TypeVar("T")
+
+
+@dataclass
+class RecomputeReport:
+    """What a recompute did, and how long each step took (seconds)."""
+
+    as_of: Any
+    customers: int = 0
+    rolled_profiles: int = 0
+    value_changes: int = 0
+    segment_entries: int = 0
+    segment_exits: int = 0
+    steps: dict[str, float] = field(default_factory=dict)
+
+    async def timed(self, name: str, step: Awaitable[T]) -> T:
+        """Await ``step``, recording its duration under ``name``."""
+        start = time.perf_counter()
+        result = await step
+        self.steps[name] = time.perf_counter() - start
+        return result
+
+    def timed_sync(self, name: str, step: Callable[[], T]) -> T:
+        """Run ``step``, recording its duration under ``name``."""
+        start = time.perf_counter()
+        result = step()
+        self.steps[name] = time.perf_counter() - start
+        return result
+
+
+async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
+    """Value every customer now and publish what changed (the caller commits)."""
+    report = RecomputeReport(as_of=day_date(uow.today()))
+    session, today, now = uow.session, uow.today(), uow.now()
+    await report.timed("lock", hold_valuation_lock(session, exclusive=True))
+    document = await uow.figures.get("valuation") or {}
+    report.rolled_profiles = await report.timed(
+        "roll_windows", roll_population(session, today=today, rolled_on=document.get("rolled_on"))
+    )
+    inputs = await report.timed("read", read_population(session))
+    period = now.strftime("%Y-%m")
+    new_period = document.get("baseline_period") != period
+    if new_period:
+        inputs = publication.refresh_baselines(inputs)
+    context = await load_context(uow)
+    valuation = report.timed_sync(
+        "valuate", lambda: valuate(inputs, uow.params, today=today, model=context.model)
+    )
+    valued = valuation.frame
+    report.customers = valued.height
+    rows = publication.classification(valued, inputs)
+    report.value_changes = await report.timed(
+        "write_values", _publish_values(uow, rows, rewrite_all=new_period)
+    )
+    await report.timed("segments", _publish_segments(uow, context, valued, report))
+    figures = {
+        "figures": valuation.figures.to_dict(),
+        "rolled_on": today,
+        "baseline_period": period,
+        "customers": valued.height,
+    }
+    await uow.figures.save("valuation", figures, now=now)
+    basis = valued[window_column("contribution", uow.params.abc_window)]
+    pareto = report.timed_sync("pareto", lambda: pareto_document(basis, valued["abc_class"]))
+    await uow.figures.save("pareto", {**pareto, "as_of": str(report.as_of)}, now=now)
+    return report
+
+
+async def _publish_values(uow: SegmentationUoW, rows: pl.DataFrame, *, rewrite_all: bool) -> int:
+    """Store changed classifications (all rows when the baselines moved); publish changes."""
+    changes = publication.changed(rows)
+    stored = rows if rewrite_all else changes
+    now = uow.now()
+    await upsert_frame(
+        uow.session,
+        customer_value,
+        stored.select(
+            "customer_id",
+            *publication.CLASSIFICATION,
+            *publication.BASELINES,
+            pl.lit(now).alias("valued_at"),
+        ),
+        keys=["customer_id"],
+    )
+    await publish_frame(
+        uow.session,
+        uow.tables,
+        _value_changed_data(changes, now),
+        event_type=ValueChanged.event_type,
+        topic=ValueChanged.topic,
+        source=uow.source,
+        now=now,
+    )
+    return changes.height
+
+
+def _categories(column: str) -> pl.Expr:
+    text = pl.col(column).fill_null("")
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    return pl.when(text == "").then(empty).otherwise(text.str.split(","))
+
+
+def _value_changed_data(changes: pl.DataFrame, now: Any) -> pl.DataFrame:
+    """The ``data`` of `ValueChanged` events, one row per changed customer."""
+    new = pl.struct(
+        pl.col("tier"), pl.col("abc_class"), _categories("categories").alias("categories")
+    )
+    old = pl.struct(
+        pl.col("old_tier").alias("tier"),
+        pl.col("old_abc_class").alias("abc_class"),
+        _categories("old_categories").alias("categories"),
+    )
+    return changes.select(
+        "customer_id",
+        "tier",
+        "abc_class",
+        _categories("categories").alias("categories"),
+        old.alias("old"),
+        new.alias("new"),
+        pl.lit(_iso(now)).alias("occurred_at"),
+    )
+
+
+def _iso(moment: Any) -> str:
+    return str(moment.isoformat()).replace("+00:00", "Z")
+
+
+async def _publish_segments(
+    uow: SegmentationUoW, context: Context, valued: pl.DataFrame, report: RecomputeReport
+) -> None:
+    """Evaluate every segment for everyone; store and publish memberships that changed."""
+    if not context.definitions:
+        return
+    members = evaluate_segments_frame(context.definitions, valued)
+    new = publication.memberships(valued["customer_id"], members)
+    old = await read_memberships(uow.session)
+    changes = publication.membership_changes(old, new)
+    now = uow.now()
+    entered = changes.entered.with_columns(pl.lit(now).alias("entered_at"))
+    await insert_frame(uow.session, segment_member, entered)
+    await delete_frame(
+        uow.session, segment_member, changes.exited, keys=["segment_id", "customer_id"]
+    )
+    names = pl.DataFrame(
+        {"segment_id": list(context.names), "segment_name": list(context.names.values())},
+        schema={"segment_id": pl.String, "segment_name": pl.String},
+    )
+    for kind, pairs in ((SegmentEntered, changes.entered), (SegmentExited, changes.exited)):
+        data = pairs.join(names, on="segment_id", how="left").select(
+            "customer_id", "segment_id", "segment_name", pl.lit(_iso(now)).alias("occurred_at")
+        )
+        await publish_frame(
+            uow.session,
+            uow.tables,
+            data,
+            event_type=kind.event_type,
+            topic=kind.topic,
+            source=uow.source,
+            now=now,
+        )
+    await uow.segments.mark_evaluated(context.definitions.keys(), at=now)
+    report.segment_entries, report.segment_exits = changes.entered.height, changes.exited.height

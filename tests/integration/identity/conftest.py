@@ -76,3 +76,15 @@ async def outbox_types(container: Container, customer_id: str) -> list[str]:
             select(outbox.c.event_type).where(outbox.c.key == customer_id).order_by(outbox.c.id)
         )
         return [str(t) for (t,) in rows]
+
+
+@pytest.fixture
+async def fresh_api(fresh_database: str) -> AsyncIterator[Api]:
+    """The identity app on a database of its own (for tests that tamper with tables)."""
+    await migrate("identity", fresh_database)
+    app = create_app(settings_for("identity", database_url=fresh_database))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://identity"
+    ) as http:
+        yield Api(http, app.state.container)
+    await app.state.container.runtime.close()

@@ -7,7 +7,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.segmentation.adapters.bulk import update_frame
-from services.segmentation.adapters.frames import copy_or_fetch
+from services.segmentation.adapters.frames import copy_or_fetch, read_population
 from services.segmentation.adapters.orm import activity_day, customer_profile, segment_member
 from services.segmentation.domain.activity import (
     ALL,
@@ -20,18 +20,35 @@ from services.segmentation.domain.activity import (
 MEMBER_SCHEMA: dict[str, pl.DataType] = {"segment_id": pl.String(), "customer_id": pl.String()}
 
 
-async def roll_population(session: AsyncSession, *, today: int, rolled_on: int | None) -> int:
-    """Roll every customer's window sums to ``today``; returns how many profiles changed.
+async def current_population(
+    session: AsyncSession, *, today: int, rolled_on: int | None, persist: bool
+) -> tuple[pl.DataFrame, int]:
+    """Valuation inputs of every customer with window sums valid today, and how many moved.
 
-    Only customers with buckets on the days that left or entered a window since their sums
-    were valid change; every other customer's sums are valid today as they stand.
+    With ``persist`` the rolled sums are written back (the recompute, under the exclusive
+    lock); otherwise they are only applied to the frame read (previews).
+    """
+    rolled = await rolled_sums(session, today=today, rolled_on=rolled_on)
+    if persist:
+        await update_frame(session, customer_profile, rolled, key="customer_id")
+    inputs = await read_population(session)
+    if not rolled.is_empty():
+        inputs = inputs.update(rolled, on="customer_id")
+    return inputs, rolled.height
+
+
+async def rolled_sums(session: AsyncSession, *, today: int, rolled_on: int | None) -> pl.DataFrame:
+    """Window sums, valid today, of the customers whose sums changed since they were valid.
+
+    Only customers with buckets on the days that left or entered a window since then change;
+    every other customer's sums are valid today as they stand.
     """
     p, b = customer_profile, activity_day
     start = rolled_on
     if start is None:
         start = await session.scalar(select(func.min(p.c.windows_on)))
     if start is None or start >= today:
-        return 0
+        return pl.DataFrame(schema={"customer_id": pl.String})
     bands = [(start - n, today - n) for n in WINDOW_DAYS.values()] + [(start, today)]
     rolling = [c for c in WINDOW_COLUMNS if not c.endswith(f"_{ALL}")]
     query = (
@@ -56,16 +73,14 @@ async def roll_population(session: AsyncSession, *, today: int, rolled_on: int |
     }
     buckets = await copy_or_fetch(session, query, schema)
     if buckets.is_empty():
-        return 0
+        return pl.DataFrame(schema={"customer_id": pl.String})
     deltas = roll_deltas(buckets, rolled_on=rolled_on, today=today)
     current = buckets.select("customer_id", *(f"now_{c}" for c in rolling)).unique("customer_id")
-    rolled = current.join(deltas, on="customer_id").select(
+    return current.join(deltas, on="customer_id").select(
         "customer_id",
         *((pl.col(f"now_{c}") + pl.col(c)).alias(c) for c in rolling),
         pl.lit(today, dtype=pl.Int64).alias("windows_on"),
     )
-    await update_frame(session, customer_profile, rolled, key="customer_id")
-    return rolled.height
 
 
 async def read_memberships(session: AsyncSession) -> pl.DataFrame:

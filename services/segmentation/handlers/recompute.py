@@ -18,10 +18,9 @@ from typing import Any, TypeVar
 import polars as pl
 
 from services.segmentation.adapters.bulk import delete_frame, insert_frame, upsert_frame
-from services.segmentation.adapters.frames import read_population
 from services.segmentation.adapters.orm import customer_value, segment_member
 from services.segmentation.adapters.outbox import publish_frame
-from services.segmentation.adapters.population import read_memberships, roll_population
+from services.segmentation.adapters.population import current_population, read_memberships
 from services.segmentation.adapters.sql import hold_valuation_lock
 from services.segmentation.adapters.uow import SegmentationUoW
 from services.segmentation.domain import publication
@@ -68,10 +67,10 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
     session, today, now = uow.session, uow.today(), uow.now()
     await report.timed("lock", hold_valuation_lock(session, exclusive=True))
     document = await uow.figures.get("valuation") or {}
-    report.rolled_profiles = await report.timed(
-        "roll_windows", roll_population(session, today=today, rolled_on=document.get("rolled_on"))
+    inputs, report.rolled_profiles = await report.timed(
+        "read",
+        current_population(session, today=today, rolled_on=document.get("rolled_on"), persist=True),
     )
-    inputs = await report.timed("read", read_population(session))
     period = now.strftime("%Y-%m")
     new_period = document.get("baseline_period") != period
     if new_period:

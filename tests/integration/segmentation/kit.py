@@ -15,6 +15,7 @@ from shared.contracts import (
     BalanceSnapshotted,
     CustomerErased,
     CustomerMerged,
+    CustomerRegistered,
     EventPayload,
     ProductOpened,
     StageChanged,
@@ -70,6 +71,13 @@ def product_opened(customer: str, product: str, kind: str = "card") -> ProductOp
         product=product,
         kind=kind,  # type: ignore[arg-type]
         occurred_at=NOW,
+    )
+
+
+def registered(customer: str, home_branch: str) -> CustomerRegistered:
+    """Identity registered the customer at ``home_branch``."""
+    return CustomerRegistered(
+        customer_id=customer, kind="person", home_branch=home_branch, occurred_at=NOW
     )
 
 
@@ -131,3 +139,8 @@ class Published:
         """The customer's events so far (of one type, when given)."""
         events = self.by_customer.get(customer, [])
         return [e for e in events if kind is None or isinstance(e, kind)]
+
+
+async def published_of(published: Published, customer: str, kind: type[Any]) -> list[Any]:
+    """The customer's published events of one type (a probe for `eventually`)."""
+    return published.of(customer, kind)

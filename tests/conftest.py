@@ -51,6 +51,13 @@ async def fresh_database(postgres: str) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def broker() -> Iterator[str]:
-    """A real Tansu broker process on a free port; yields its bootstrap address."""
+    """A real Tansu broker process on a free port, shared by the run; yields its address."""
+    with TansuBroker() as running:
+        yield running.bootstrap_servers
+
+
+@pytest.fixture
+def own_broker() -> Iterator[str]:
+    """A broker of the test's own (Tansu starts in milliseconds): no other test's records."""
     with TansuBroker() as running:
         yield running.bootstrap_servers

@@ -16,6 +16,12 @@ from tests.support import read_topic
 pytestmark = pytest.mark.xdist_group("broker")
 
 
+@pytest.fixture
+def broker(own_broker: str) -> str:
+    """These tests produce poison and replay dead letters: keep them off the shared broker."""
+    return own_broker
+
+
 async def test_show_then_replay_each_dead_letter_once(broker: str) -> None:
     kafka = KafkaSettings(bootstrap_servers=broker)
     await ensure_topics(kafka, [LIFECYCLE_STAGES, dlq_topic(LIFECYCLE_STAGES)])

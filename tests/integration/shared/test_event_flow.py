@@ -19,6 +19,13 @@ from tests.support import eventually, migrate, read_topic, running_worker, setti
 
 pytestmark = pytest.mark.xdist_group("broker")
 
+
+@pytest.fixture
+def broker(own_broker: str) -> str:
+    """These tests produce poison and replay dead letters: keep them off the shared broker."""
+    return own_broker
+
+
 received = Table(
     "test_received_event",
     MetaData(),

@@ -21,6 +21,12 @@ from tests.support import eventually, migrate, read_topic, running_worker, setti
 pytestmark = pytest.mark.xdist_group("broker")
 
 
+@pytest.fixture
+def broker(own_broker: str) -> str:
+    """These tests produce poison and replay dead letters: keep them off the shared broker."""
+    return own_broker
+
+
 async def unsent(container: Any) -> int:
     outbox = container.runtime.tables.outbox
     async with container.runtime.sessions() as session:

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.identity.adapters.bulk import insert_rows
 from services.identity.adapters.orm import customer, customer_event, customer_key
 from services.identity.adapters.records import chunks
 from services.identity.adapters.vault import Vault
@@ -55,8 +56,7 @@ class CustomerRepository:
 
     async def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert customers."""
-        if rows:
-            await self.session.execute(insert(customer), list(rows))
+        await insert_rows(self.session, customer, rows)
 
     async def set_summaries(self, changes: Sequence[Mapping[str, Any]], *, at: dt.datetime) -> None:
         """Store home branch, branches and channels: each change holds ``cid`` and the three."""
@@ -120,8 +120,7 @@ class KeyRepository:
                     "created_at": at,
                 }
             )
-        if rows:
-            await self.session.execute(insert(customer_key), rows)
+        await insert_rows(self.session, customer_key, rows)
         self._cache.update(plain)
         return plain
 
@@ -153,8 +152,7 @@ class HistoryRepository:
 
     async def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Append history entries."""
-        if rows:
-            await self.session.execute(insert(customer_event), list(rows))
+        await insert_rows(self.session, customer_event, rows)
 
     async def of(self, customer_id: str, *, limit: int, before: int | None) -> list[Any]:
         """Newest first, ``limit`` entries older than the id ``before``."""

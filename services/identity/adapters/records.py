@@ -1,7 +1,7 @@
 """Source records and their blind-index keys: the store behind identification and lookup.
 
-Candidates are fetched by the keyed hashes of blocking keys through the ``record_key``
-primary-key index, never by scanning customers. A key with more than ``max_postings`` rows is
+Candidates are fetched by the keyed hashes of blocking keys through the index on
+``record_key.key_hash``, never by scanning customers. A key with more than ``max_postings`` rows is
 a stop key: it is reported, not fetched. On PostgreSQL each key's rows are read with
 ``LIMIT max_postings + 1``, so even a huge block costs a bounded index probe.
 """
@@ -14,9 +14,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import ARRAY, LargeBinary, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    LargeBinary,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.identity.adapters.bulk import insert_rows
 from services.identity.adapters.orm import record_key, source_record
 
 T = TypeVar("T")
@@ -181,13 +191,12 @@ class RecordRepository:
 
     async def add(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert records; their new row ids, in the order given."""
-        if not rows:
+        returning = ("id", "source_system", "source_record_id")
+        result = await insert_rows(self.session, source_record, rows, returning=returning)
+        if result is None:
             return []
-        statement = insert(source_record).returning(
-            source_record.c.id, sort_by_parameter_order=True
-        )
-        result = await self.session.execute(statement, list(rows))
-        return [int(i) for i in result.scalars()]
+        ids = {(row.source_system, row.source_record_id): int(row.id) for row in result}
+        return [ids[(row["source_system"], row["source_record_id"])] for row in rows]
 
     async def rewrite(self, changes: Sequence[dict[str, Any]]) -> None:
         """Update records by id: each dict holds ``rid`` and the columns to set (same for all)."""
@@ -203,9 +212,9 @@ class RecordRepository:
 
     async def add_keys(self, pairs: Sequence[tuple[bytes, int]]) -> None:
         """Index records under key hashes."""
-        rows = [{"key_hash": h, "record_id": i} for h, i in pairs]
-        for part in chunks(rows, 20_000):
-            await self.session.execute(insert(record_key), list(part))
+        rows = [{"record_id": i, "key_hash": h} for h, i in pairs]
+        for part in chunks(rows, 200_000):
+            await insert_rows(self.session, record_key, part)
 
     async def drop_keys(self, record_ids: Sequence[int]) -> None:
         """Remove every key row of these records."""

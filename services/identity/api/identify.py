@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from services.identity.api.deps import ContainerDep, actor
 from services.identity.handlers.identify import Outcome, identify
 from services.identity.schemas import (
     BatchIn,
-    BatchItemRead,
     BatchRead,
     IdentifyRead,
     SourceRecordIn,
@@ -79,30 +81,75 @@ async def identify_batch(
     if len(body.records) > limit:
         errors = [{"field": "records", "rule": "batch.size", "message": f"at most {limit}"}]
         raise Invalid(f"a batch holds at most {limit} records", errors=errors)
-    items = [_validated(index, raw) for index, raw in enumerate(body.records)]
     uow = container.uow()
 
     async def action() -> tuple[int, BaseModel]:
         outcomes = await identify(items, uow=uow, config=container.config, actor=actor(user))
         return 200, _batch_read(outcomes)
 
-    request_hash = fingerprint("POST", "identify/batch", body) if key else ""
-    return await run_once(uow, key=key, principal=user, request_hash=request_hash, action=action)
+    with collector_paused():
+        items = [_validated(index, raw) for index, raw in enumerate(body.records)]
+        request_hash = fingerprint("POST", "identify/batch", body) if key else ""
+        return await run_once(
+            uow, key=key, principal=user, request_hash=request_hash, action=action
+        )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one batch.
+
+    A batch builds ~10 objects per record that live until it ends; each automatic collection
+    rescans all of them, which more than doubles the batch's CPU time. Reference counting still
+    frees everything acyclic, and the collector runs again right after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _validated(index: int, raw: dict[str, Any]) -> dict[str, Any] | Outcome:
+    """The record as sent once it fits the schema (which forbids unknown fields)."""
     try:
-        return SourceRecordIn.model_validate(raw).to_dict()
+        SourceRecordIn.model_validate(raw)
     except ValidationError as exc:
         return Outcome(index, errors=tuple(record_errors(exc)))
+    return raw
 
 
-def _batch_read(outcomes: list[Outcome]) -> BatchRead:
+def _batch_read(outcomes: list[Outcome]) -> BaseModel:
+    """The BatchRead shape as plain data: 10,000 answers skip per-object model overhead."""
     results = [
-        BatchItemRead(index=o.index, ok=False, errors=list(o.errors))
+        {"index": o.index, "ok": False, "result": None, "errors": list(o.errors)}
         if o.errors
-        else BatchItemRead(index=o.index, ok=True, result=_read(o))
+        else {"index": o.index, "ok": True, "result": _plain(o), "errors": []}
         for o in outcomes
     ]
     counts = Counter("error" if o.errors else str(o.decision) for o in outcomes)
-    return BatchRead(results=results, counts=dict(counts))
+    return _Plain.model_construct({"results": results, "counts": dict(counts)})
+
+
+def _plain(outcome: Outcome) -> dict[str, Any]:
+    result = outcome.result
+    assert result is not None
+    return {
+        "customer_id": outcome.customer_id,
+        "decision": outcome.decision,
+        "record_status": outcome.record_status,
+        "score": result.score,
+        "probability": result.probability,
+        "reason": result.reason,
+        "evidence": [
+            {"field": e.field, "level": e.level, "weight": e.weight} for e in result.evidence
+        ],
+        "candidate_id": result.customer_id if outcome.decision == "review" else None,
+        "review_id": outcome.review_id,
+        "model_version": outcome.model_version,
+    }
+
+
+_Plain = RootModel[dict[str, Any]]

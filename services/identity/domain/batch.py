@@ -33,21 +33,23 @@ def resolve_batch(
     new_customer_id: Callable[[PreparedRecord], str],
     stored: Mapping[str, Iterable[Candidate]] | None = None,
     max_postings: int = 1000,
+    keys: Sequence[frozenset[str]] | None = None,
 ) -> list[BatchItem]:
     """Resolve ``records`` in order; ``stored`` holds the store's rows for the batch's keys.
 
     A review creates a new customer pending the clerk's decision; the suggested customer stays
-    in ``result.customer_id`` for the review queue.
+    in ``result.customer_id`` for the review queue. ``keys`` may pass each record's
+    ``blocking_keys`` when the caller computed them already (to fetch ``stored``).
     """
     index = InMemoryIndex(max_postings=max_postings, postings=stored)
     items = []
-    for record in records:
-        keys = blocking_keys(record)
-        result = resolve(record, index.candidates(record, keys), model)
+    for position, record in enumerate(records):
+        keys_of = blocking_keys(record) if keys is None else keys[position]
+        result = resolve(record, index.candidates(record, keys_of), model)
         linked = result.customer_id if result.decision is Decision.LINK else None
         customer_id = linked or new_customer_id(record)
-        index.add(customer_id, record, keys)
-        items.append(BatchItem(record, keys, result, customer_id, linked is None))
+        index.add(customer_id, record, keys_of)
+        items.append(BatchItem(record, keys_of, result, customer_id, linked is None))
     return items
 
 

@@ -91,7 +91,9 @@ class Summary:
     channels: list[str]
 
 
-def summarize(rows: Sequence[StoredRecord], policy: SurvivorshipPolicy) -> Summary:
+def summarize(
+    records: Sequence[StoredRecord | SourceRecord], policy: SurvivorshipPolicy
+) -> Summary:
     """Home branch and every branch and channel, by the survivorship rules, without PII."""
     stubs = [
         SourceRecord(
@@ -101,7 +103,7 @@ def summarize(rows: Sequence[StoredRecord], policy: SurvivorshipPolicy) -> Summa
             channel=r.channel,
             observed_at=_aware(r.observed_at),
         )
-        for r in rows
+        for r in records
     ]
     golden = build_golden_record(stubs, policy)
     return Summary(golden.home_branch, list(golden.branches), list(golden.channels))
@@ -115,38 +117,37 @@ async def refresh_customers(
     uow: IdentityUnitOfWork,
     config: IdentityConfig,
     *,
-    created: Mapping[str, str],
+    created: Mapping[str, tuple[str, Summary]],
     changed: Mapping[str, Iterable[str]],
     pending_review: Iterable[str] = (),
 ) -> None:
-    """Recompute summaries of touched customers, store them, and publish their events.
+    """Publish ``registered`` for new customers; update and publish existing ones that changed.
 
-    ``created`` maps each new customer to its kind (→ registered); ``changed`` maps existing
-    customers to the attributes their new records supply (→ updated).
+    ``created`` maps each new customer to its kind and summary (stored with it); ``changed``
+    maps existing customers to the attributes their new records supply.
     """
-    touched = set(created) | set(changed)
-    if not touched:
+    at, reviewing = now(), set(pending_review)
+    for customer_id, (kind, summary) in created.items():
+        review = customer_id in reviewing
+        uow.publish(_registered(customer_id, kind, summary, at, review))
+    existing = set(changed) - set(created)
+    if not existing:
         return
     by_customer: dict[str, list[StoredRecord]] = defaultdict(list)
-    for row in await uow.records.of_customers(touched, payload=False):
+    for row in await uow.records.of_customers(existing, payload=False):
         by_customer[row.customer_id].append(row)
-    current = await uow.customers.get_many(set(changed))
-    at, updates, reviewing = now(), [], set(pending_review)
-    for customer_id in sorted(touched):
-        rows = by_customer.get(customer_id)
-        if not rows:
+    current = await uow.customers.get_many(existing)
+    updates = []
+    for customer_id in sorted(existing):
+        rows, old = by_customer.get(customer_id), current.get(customer_id)
+        if not rows or old is None:
             continue
         summary = summarize(rows, config.policy)
-        old = current.get(customer_id)
-        diff = _diff(old, summary) if old else []
-        if old is None or diff:
+        diff = _diff(old, summary)
+        if diff:
             updates.append(_update(customer_id, summary))
-        if customer_id in created:
-            review = customer_id in reviewing
-            uow.publish(_registered(customer_id, created[customer_id], summary, at, review))
-        elif old is not None:
-            attrs = sorted(set(changed[customer_id]) | set(diff))
-            uow.publish(_updated(customer_id, old.kind, summary, attrs, at))
+        attrs = sorted(set(changed[customer_id]) | set(diff))
+        uow.publish(_updated(customer_id, old.kind, summary, attrs, at))
     await uow.customers.set_summaries(updates, at=at)
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from services.identity.adapters.records import StoredRecord
 from services.identity.adapters.uow import IdentityUnitOfWork
 from services.identity.domain import (
     Candidate,
@@ -23,7 +24,7 @@ from services.identity.domain import (
     MatchResult,
     PreparedRecord,
     SourceRecord,
-    batch_keys,
+    blocking_keys,
     prepare,
     record_from_dict,
     resolve_batch,
@@ -31,6 +32,7 @@ from services.identity.domain import (
 from services.identity.handlers.common import (
     Actor,
     IdentityConfig,
+    Summary,
     decrypt_records,
     refresh_customers,
     supplied,
@@ -90,60 +92,64 @@ async def identify(
     """Resolve every valid record and store it; the outcomes in input order."""
     parsed = parse(raws)
     valid = {i: p for i, p in enumerate(parsed) if isinstance(p, PreparedRecord)}
-    fresh_keys = batch_keys(valid.values())
-    hashes = {key: uow.vault.blind(key) for key in fresh_keys}
+    keys_of = {i: blocking_keys(p) for i, p in valid.items()}
+    hashes = {key: uow.vault.blind(key) for keys in keys_of.values() for key in keys}
     if len(raws) == 1:
         record_locks = [uow.vault.blind("rec:" + "\x1f".join(p.record.key)) for p in valid.values()]
         await uow.lock_keys([*hashes.values(), *record_locks])
     else:
         await uow.lock_registry()
     stored = await uow.records.find(p.record.key for p in valid.values())
-    version, _ = await uow.models.current()
     answers: dict[int, Outcome] = {i: p for i, p in enumerate(parsed) if isinstance(p, Outcome)}
-    again = {i: p for i, p in valid.items() if p.record.key in stored}
-    fresh = {i: p for i, p in valid.items() if p.record.key not in stored}
     changed: dict[str, set[str]] = defaultdict(set)
-    for i, (status, owner, attrs) in (await resubmit(again, stored, uow=uow, actor=actor)).items():
-        answers[i] = _resubmitted(i, owner, status, version)
-        if attrs:
-            changed[owner] |= attrs
+    again = {i: p for i, p in valid.items() if p.record.key in stored}
+    answers |= await _resubmit(again, stored, changed, uow=uow, actor=actor)
+    fresh = {i: p for i, p in valid.items() if p.record.key not in stored}
+    created: dict[str, tuple[str, Summary]] = {}
     if fresh:
-        answers |= await _resolve_fresh(fresh, hashes, changed, uow=uow, config=config, actor=actor)
-    created, reviewing = _created(answers.values(), valid)
-    for customer_id in created:
-        changed.pop(customer_id, None)
+        fresh_keys = [keys_of[i] for i in fresh]
+        new_answers, created = await _resolve_fresh(
+            fresh, fresh_keys, hashes, changed, uow=uow, config=config, actor=actor
+        )
+        answers |= new_answers
+    reviewing = {
+        o.customer_id for o in answers.values() if o.customer_id and o.decision == "review"
+    }
     await refresh_customers(uow, config, created=created, changed=changed, pending_review=reviewing)
     return [answers[i] for i in range(len(parsed))]
 
 
-def _created(
-    answers: Iterable[Outcome], valid: Mapping[int, PreparedRecord]
-) -> tuple[dict[str, str], set[str]]:
-    """New customers (id → kind), and those among them waiting for a review."""
-    created: dict[str, str] = {}
-    reviewing: set[str] = set()
-    for outcome in answers:
-        if outcome.customer_id and outcome.decision in ("created", "review"):
-            created[outcome.customer_id] = valid[outcome.index].kind
-            if outcome.decision == "review":
-                reviewing.add(outcome.customer_id)
-    return created, reviewing
-
-
-def _resubmitted(index: int, owner: str, status: str, version: int) -> Outcome:
-    result = MatchResult(Decision.LINK, owner, None, None, None, "resubmitted")
-    return Outcome(index, owner, "linked", status, result, model_version=version)
+async def _resubmit(
+    again: Mapping[int, PreparedRecord],
+    stored: Mapping[tuple[str, str], StoredRecord],
+    changed: dict[str, set[str]],
+    *,
+    uow: IdentityUnitOfWork,
+    actor: Actor,
+) -> dict[int, Outcome]:
+    """Records sent before: updated in place, answered with their customer."""
+    if not again:
+        return {}
+    version, _ = await uow.models.current()
+    answers = {}
+    for i, (status, owner, attrs) in (await resubmit(again, stored, uow=uow, actor=actor)).items():
+        result = MatchResult(Decision.LINK, owner, None, None, None, "resubmitted")
+        answers[i] = Outcome(i, owner, "linked", status, result, model_version=version)
+        if attrs:
+            changed[owner] |= attrs
+    return answers
 
 
 async def _resolve_fresh(
     fresh: Mapping[int, PreparedRecord],
+    fresh_keys: Sequence[frozenset[str]],
     hashes: Mapping[str, bytes],
     changed: dict[str, set[str]],
     *,
     uow: IdentityUnitOfWork,
     config: IdentityConfig,
     actor: Actor,
-) -> dict[int, Outcome]:
+) -> tuple[dict[int, Outcome], dict[str, tuple[str, Summary]]]:
     """Resolve never-seen records against the store and each other, then store them."""
     stored = await candidates(uow, hashes, max_postings=config.max_postings)
     version, model = await uow.models.current()
@@ -153,8 +159,9 @@ async def _resolve_fresh(
         new_customer_id=lambda _record: str(uuid.uuid4()),
         stored=stored,
         max_postings=config.max_postings,
+        keys=fresh_keys,
     )
-    review_ids = await store_new(items, hashes, uow=uow, actor=actor)
+    review_ids, created = await store_new(items, hashes, uow=uow, config=config, actor=actor)
     answers = {}
     for position, (index, item) in enumerate(zip(fresh, items, strict=True)):
         if not item.created:
@@ -164,7 +171,7 @@ async def _resolve_fresh(
         answers[index] = Outcome(
             index, item.customer_id, decision, "new", item.result, review, version
         )
-    return answers
+    return answers, created
 
 
 async def candidates(

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from services.identity.adapters.records import StoredRecord
 from services.identity.adapters.uow import IdentityUnitOfWork
-from services.identity.domain import BatchItem, Decision, PreparedRecord, blocking_keys
+from services.identity.domain import (
+    BatchItem,
+    Decision,
+    PreparedRecord,
+    SourceRecord,
+    blocking_keys,
+)
 from services.identity.handlers.common import (
     Actor,
+    IdentityConfig,
+    Summary,
     changed_attributes,
     decrypt_records,
     history_row,
     now,
     seal,
+    summarize,
 )
 
 DECISIONS = {Decision.LINK: "linked", Decision.NEW: "created", Decision.REVIEW: "review"}
@@ -26,12 +36,19 @@ async def store_new(
     hashes: Mapping[str, bytes],
     *,
     uow: IdentityUnitOfWork,
+    config: IdentityConfig,
     actor: Actor,
-) -> dict[int, int]:
-    """Store resolved records (and their new customers); review ids by position in ``items``."""
+) -> tuple[dict[int, int], dict[str, tuple[str, Summary]]]:
+    """Store resolved records and their new customers.
+
+    Returns review ids by position in ``items``, and each new customer's kind and summary.
+    """
     at = now()
     created = [item for item in items if item.created]
-    await uow.customers.add([_customer_row(item, at) for item in created])
+    summaries = _new_summaries(items, config)
+    await uow.customers.add(
+        [_customer_row(item, summaries[item.customer_id], at) for item in created]
+    )
     data_keys = await uow.keys.create([item.customer_id for item in created], at=at)
     data_keys |= await uow.keys.load({item.customer_id for item in items} - data_keys.keys())
     rows = [_record_row(item, data_keys[item.customer_id], at) for item in items]
@@ -58,18 +75,30 @@ async def store_new(
             )
         )
     await uow.history.add(history)
-    return {position: rid for (position, _), rid in zip(reviews, review_ids, strict=True)}
+    by_position = {position: rid for (position, _), rid in zip(reviews, review_ids, strict=True)}
+    kinds = {item.customer_id: item.record.kind for item in created}
+    return by_position, {cid: (kinds[cid], summary) for cid, summary in summaries.items()}
 
 
-def _customer_row(item: BatchItem, at: dt.datetime) -> dict[str, Any]:
+def _new_summaries(items: Sequence[BatchItem], config: IdentityConfig) -> dict[str, Summary]:
+    """Summaries of the batch's new customers: all their records are in the batch."""
+    records: dict[str, list[SourceRecord]] = defaultdict(list)
+    new = {item.customer_id for item in items if item.created}
+    for item in items:
+        if item.customer_id in new:
+            records[item.customer_id].append(item.record.record)
+    return {cid: summarize(rs, config.policy) for cid, rs in records.items()}
+
+
+def _customer_row(item: BatchItem, summary: Summary, at: dt.datetime) -> dict[str, Any]:
     return {
         "id": item.customer_id,
         "kind": item.record.kind,
         "status": "active",
         "merged_into": None,
-        "home_branch": None,
-        "branches": [],
-        "channels": [],
+        "home_branch": summary.home_branch,
+        "branches": summary.branches,
+        "channels": summary.channels,
         "created_at": at,
         "updated_at": at,
         "erased_at": None,

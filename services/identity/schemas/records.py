@@ -116,17 +116,19 @@ class IdentifyRead(BaseModel):
         review_id: int | None,
         model_version: int | None,
     ) -> IdentifyRead:
-        """From a handler's outcome."""
-        return cls(
+        """From a handler's outcome (trusted values: built without re-validation)."""
+        evidence = [
+            EvidenceRead.model_construct(field=e.field, level=e.level, weight=e.weight)
+            for e in result.evidence
+        ]
+        return cls.model_construct(
             customer_id=customer_id,
             decision=decision,
             record_status=record_status,
             score=result.score,
             probability=result.probability,
             reason=result.reason,
-            evidence=[
-                EvidenceRead(field=e.field, level=e.level, weight=e.weight) for e in result.evidence
-            ],
+            evidence=evidence,
             candidate_id=result.customer_id if decision == "review" else None,
             review_id=review_id,
             model_version=model_version,

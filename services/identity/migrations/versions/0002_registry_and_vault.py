@@ -91,17 +91,11 @@ def _create_source_record() -> None:
 def _create_record_key() -> None:
     op.create_table(
         "record_key",
-        sa.Column("key_hash", sa.LargeBinary(), nullable=False),
         sa.Column("record_id", BigId, nullable=False),
-        sa.ForeignKeyConstraint(
-            ["record_id"],
-            ["source_record.id"],
-            name=op.f("fk_record_key_record_id_source_record"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("key_hash", "record_id", name=op.f("pk_record_key")),
+        sa.Column("key_hash", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("record_id", "key_hash", name=op.f("pk_record_key")),
     )
-    op.create_index(op.f("ix_record_key_record_id"), "record_key", ["record_id"])
+    op.create_index("ix_record_key_key_hash", "record_key", ["key_hash"], postgresql_using="hash")
 
 
 def _create_review() -> None:

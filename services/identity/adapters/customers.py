@@ -11,8 +11,8 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.identity.adapters.bulk import insert_rows
-from services.identity.adapters.orm import customer, customer_event, customer_key
-from services.identity.adapters.records import chunks
+from services.identity.adapters.orm import customer, customer_event, customer_key, source_record
+from services.identity.adapters.records import RECORD_COLUMNS, StoredRecord, chunks
 from services.identity.adapters.vault import Vault
 
 
@@ -52,6 +52,24 @@ class CustomerRepository:
         for part in chunks(sorted(set(ids))):
             rows = await self.session.execute(select(customer).where(customer.c.id.in_(part)))
             out.update({row.id: CustomerRow(*row) for row in rows})
+        return out
+
+    async def with_records(
+        self, ids: Iterable[str]
+    ) -> dict[str, tuple[CustomerRow, list[StoredRecord]]]:
+        """Customers and their records (without ciphertext), in one query."""
+        out: dict[str, tuple[CustomerRow, list[StoredRecord]]] = {}
+        width = len(customer.c)
+        for part in chunks(sorted(set(ids))):
+            query = (
+                select(customer, *RECORD_COLUMNS)
+                .join(source_record, source_record.c.customer_id == customer.c.id)
+                .where(customer.c.id.in_(part))
+                .order_by(source_record.c.id)
+            )
+            for row in await self.session.execute(query):
+                entry = out.setdefault(row.id, (CustomerRow(*row[:width]), []))
+                entry[1].append(StoredRecord(*row[width:]))  # RECORD_COLUMNS, in field order
         return out
 
     async def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -123,6 +141,12 @@ class KeyRepository:
         await insert_rows(self.session, customer_key, rows)
         self._cache.update(plain)
         return plain
+
+    def remember(self, wrapped: Mapping[str, tuple[bytes, str]]) -> None:
+        """Unwrap keys fetched alongside other rows (customer → (wrapped key, master key id))."""
+        for customer_id, (key, master_key_id) in wrapped.items():
+            if customer_id not in self._cache:
+                self._cache[customer_id] = self.vault.unwrap(key, master_key_id)
 
     async def load(self, ids: Iterable[str]) -> dict[str, bytes]:
         """The unwrapped data keys of these customers (customers without one are left out)."""

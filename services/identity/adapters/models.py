@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,11 +19,16 @@ class ModelCache:
     """The current model of this process; reloaded when a newer version is stored.
 
     Version 0 is the cold-start ``default_model()``. Thresholds set in the settings override
-    the stored ones (an operator's lever that needs no refit).
+    the stored ones (an operator's lever that needs no refit). The newest version is looked up
+    at most every ``ttl_s`` seconds, so a refit reaches every process within that time.
     """
 
-    def __init__(self, *, link: float | None = None, review: float | None = None) -> None:
+    def __init__(
+        self, *, link: float | None = None, review: float | None = None, ttl_s: float = 1.0
+    ) -> None:
         self._link, self._review = link, review
+        self.ttl_s = ttl_s
+        self.checked_at = -float("inf")
         self.version = -1
         self.model = default_model()
 
@@ -43,9 +49,12 @@ class ModelRepository:
 
     async def current(self) -> tuple[int, MatchModel]:
         """The newest stored model (or the default), from the cache when it is still newest."""
+        if time.monotonic() - self.cache.checked_at < self.cache.ttl_s:
+            return self.cache.version, self.cache.model
         latest = await self.session.scalar(
             select(match_model.c.version).order_by(match_model.c.version.desc()).limit(1)
         )
+        self.cache.checked_at = time.monotonic()
         version = int(latest or 0)
         if version != self.cache.version:
             model = default_model() if version == 0 else await self._load(version)
@@ -81,4 +90,5 @@ class ModelRepository:
                 "created_at": at,
             },
         )
+        self.cache.checked_at = -float("inf")  # look again at the next request
         return int(version or 0)

@@ -1,9 +1,7 @@
 """Source records and their blind-index keys: the store behind identification and lookup.
 
 Candidates are fetched by the keyed hashes of blocking keys through the index on
-``record_key.key_hash``, never by scanning customers. A key with more than ``max_postings`` rows is
-a stop key: it is reported, not fetched. On PostgreSQL each key's rows are read with
-``LIMIT max_postings + 1``, so even a huge block costs a bounded index probe.
+``record_key.key_hash`` (see ``postings``), never by scanning customers.
 """
 
 from __future__ import annotations
@@ -11,28 +9,26 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    ARRAY,
-    LargeBinary,
     bindparam,
     delete,
     func,
     select,
-    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.identity.adapters.bulk import insert_rows
 from services.identity.adapters.orm import record_key, source_record
+from services.identity.adapters.postings import Postings, generic_postings, pg_postings
 
 T = TypeVar("T")
 _Pair = tuple[bytes, int]
 CHUNK = 5000  # ids per IN list: below every driver's bind-parameter limit
-_COLUMNS = (
+RECORD_COLUMNS = (
     source_record.c.id,
     source_record.c.customer_id,
     source_record.c.original_customer_id,
@@ -43,15 +39,6 @@ _COLUMNS = (
     source_record.c.channel,
     source_record.c.observed_at,
 )
-_PG_POSTINGS = text(
-    """
-    SELECT h.key_hash, k.record_id
-    FROM unnest(CAST(:hashes AS bytea[])) AS h(key_hash)
-    CROSS JOIN LATERAL (
-        SELECT record_id FROM record_key WHERE record_key.key_hash = h.key_hash LIMIT :cap
-    ) AS k
-    """
-).bindparams(bindparam("hashes", type_=ARRAY(LargeBinary)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,22 +62,13 @@ class StoredRecord:
         return (self.source_system, self.source_record_id)
 
 
-@dataclass
-class Postings:
-    """What a set of key hashes found: record ids per hash, stop keys, the records."""
-
-    by_hash: dict[bytes, list[int]] = field(default_factory=dict)
-    stop: set[bytes] = field(default_factory=set)
-    records: dict[int, StoredRecord] = field(default_factory=dict)
-
-
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     """``items`` in slices of at most ``size``."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _stored(row: Any, *, payload: bool) -> StoredRecord:
+def stored_record(row: Any, *, payload: bool) -> StoredRecord:
     return StoredRecord(
         id=int(row.id),
         customer_id=row.customer_id,
@@ -123,70 +101,47 @@ class RecordRepository:
         found: dict[tuple[str, str], StoredRecord] = {}
         for system, ids in by_system.items():
             for part in chunks(ids):
-                query = select(*_COLUMNS, source_record.c.payload).where(
+                query = select(*RECORD_COLUMNS, source_record.c.payload).where(
                     source_record.c.source_system == system,
                     source_record.c.source_record_id.in_(part),
                 )
                 for row in await self.session.execute(query):
-                    stored = _stored(row, payload=True)
+                    stored = stored_record(row, payload=True)
                     found[stored.key] = stored
         return found
 
     async def postings(self, hashes: Sequence[bytes], *, max_postings: int) -> Postings:
         """Records under each hash; hashes with more than ``max_postings`` rows are stop keys."""
-        fetch = self._pg_pairs if self._postgres else self._generic_pairs
-        pairs, stop = await fetch(hashes, max_postings)
-        out = Postings(stop=stop)
-        for key_hash, record_id in pairs:
-            out.by_hash.setdefault(key_hash, []).append(record_id)
-        out.stop |= {h for h, ids in out.by_hash.items() if len(ids) > max_postings}
-        for key_hash in out.stop:
-            out.by_hash.pop(key_hash, None)
-        wanted = sorted({i for ids in out.by_hash.values() for i in ids})
-        out.records = {r.id: r for r in await self.by_ids(wanted, payload=True)}
-        return out
-
-    async def _pg_pairs(self, hashes: Sequence[bytes], cap: int) -> tuple[list[_Pair], set[bytes]]:
-        if not hashes:
-            return [], set()
-        rows = await self.session.execute(_PG_POSTINGS, {"hashes": list(hashes), "cap": cap + 1})
-        return [(bytes(h), int(i)) for h, i in rows], set()
-
-    async def _generic_pairs(
-        self, hashes: Sequence[bytes], cap: int
-    ) -> tuple[list[_Pair], set[bytes]]:
-        pairs: list[_Pair] = []
-        stop: set[bytes] = set()
-        for part in chunks(list(hashes), 500):
-            sizes = select(record_key.c.key_hash, func.count()).where(
-                record_key.c.key_hash.in_(part)
+        if self._postgres:
+            return await pg_postings(
+                self.session, hashes, max_postings, lambda row: stored_record(row, payload=True)
             )
-            counted = list(await self.session.execute(sizes.group_by(record_key.c.key_hash)))
-            stop |= {bytes(h) for h, n in counted if n > cap}
-            small = [bytes(h) for h, n in counted if n <= cap]
-            if small:
-                query = select(record_key.c.key_hash, record_key.c.record_id)
-                rows = await self.session.execute(query.where(record_key.c.key_hash.in_(small)))
-                pairs += [(bytes(h), int(i)) for h, i in rows]
-        return pairs, stop
+        by_hash, stop = await generic_postings(self.session, hashes, max_postings)
+        out = Postings(stop=stop)
+        wanted = sorted({i for ids in by_hash.values() for i in ids})
+        records = {r.id: r for r in await self.by_ids(wanted, payload=True)}
+        for key_hash, ids in by_hash.items():
+            for record_id in ids:
+                out.add(key_hash, records[record_id])
+        return out
 
     async def by_ids(self, ids: Sequence[int], *, payload: bool) -> list[StoredRecord]:
         """Records by row id."""
-        columns = (*_COLUMNS, source_record.c.payload) if payload else _COLUMNS
+        columns = (*RECORD_COLUMNS, source_record.c.payload) if payload else RECORD_COLUMNS
         out: list[StoredRecord] = []
         for part in chunks(ids):
             rows = await self.session.execute(select(*columns).where(source_record.c.id.in_(part)))
-            out += [_stored(row, payload=payload) for row in rows]
+            out += [stored_record(row, payload=payload) for row in rows]
         return out
 
     async def of_customers(self, ids: Iterable[str], *, payload: bool) -> list[StoredRecord]:
         """Every record currently owned by these customers, oldest row first."""
-        columns = (*_COLUMNS, source_record.c.payload) if payload else _COLUMNS
+        columns = (*RECORD_COLUMNS, source_record.c.payload) if payload else RECORD_COLUMNS
         out: list[StoredRecord] = []
         for part in chunks(sorted(set(ids))):
             query = select(*columns).where(source_record.c.customer_id.in_(part))
             rows = await self.session.execute(query.order_by(source_record.c.id))
-            out += [_stored(row, payload=payload) for row in rows]
+            out += [stored_record(row, payload=payload) for row in rows]
         return out
 
     async def add(self, rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -240,5 +195,5 @@ class RecordRepository:
 
     async def sample(self, n: int) -> list[StoredRecord]:
         """Up to ``n`` records drawn at random (with their ciphertext)."""
-        query = select(*_COLUMNS, source_record.c.payload).order_by(func.random()).limit(n)
-        return [_stored(row, payload=True) for row in await self.session.execute(query)]
+        query = select(*RECORD_COLUMNS, source_record.c.payload).order_by(func.random()).limit(n)
+        return [stored_record(row, payload=True) for row in await self.session.execute(query)]

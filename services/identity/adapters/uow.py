@@ -29,10 +29,16 @@ from shared.db import MessagingTables, UnitOfWork
 
 # Two-int4 advisory-lock keys (a key space apart from the one-bigint locks of migrations).
 _REGISTRY_NS, _KEY_NS = 731_043, 731_044
-_SHARED = text("SELECT pg_advisory_xact_lock_shared(:ns, 0)")
 _EXCLUSIVE = text("SELECT pg_advisory_xact_lock(:ns, 0)")
-_PER_KEY = text(
-    "SELECT count(pg_advisory_xact_lock(:ns, k)) FROM unnest(CAST(:keys AS integer[])) AS k"
+# One round trip. Taking a key lock before the shared one could not deadlock either: the
+# exclusive holders (batches, merges, erasures) never wait for a key lock.
+_SHARED_THEN_KEYS = text(
+    """
+    WITH registry AS (SELECT pg_advisory_xact_lock_shared(:ns, 0))
+    SELECT (SELECT count(*) FROM registry),
+           (SELECT count(pg_advisory_xact_lock(:kns, k))
+            FROM unnest(CAST(:keys AS integer[])) AS k)
+    """
 ).bindparams(bindparam("keys", type_=ARRAY(Integer)))
 
 
@@ -85,6 +91,7 @@ class IdentityUnitOfWork(UnitOfWork):
         """Shared registry lock, then the given blocking-key hashes, in a fixed order."""
         if not self._postgres:
             return
-        await self.session.execute(_SHARED, {"ns": _REGISTRY_NS})
         keys = sorted({int.from_bytes(h[:4], "big", signed=True) for h in hashes})
-        await self.session.execute(_PER_KEY, {"ns": _KEY_NS, "keys": keys})
+        await self.session.execute(
+            _SHARED_THEN_KEYS, {"ns": _REGISTRY_NS, "kns": _KEY_NS, "keys": keys}
+        )

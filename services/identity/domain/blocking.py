@@ -9,7 +9,9 @@ typo in any one field leaves other keys intact, and each key is selective on its
 date splits ~30,000 ways, a postcode thousands of ways; a Soundex code alone would not). Name
 parts enter as an unordered set, so keys survive swapped given/family names. Keys that grow
 past ``max_postings`` rows (a common name in one big postcode) carry no information and are
-skipped at lookup, which bounds the candidate set.
+skipped at lookup, which bounds the candidate set. Han names and places are keyed by their
+pinyin or characters, not Soundex (see `name_code`); a Han name and its Latin spelling then
+share no name key, only identifier keys, so such a pair links on identifiers alone.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Iterable, Mapping
 
 from services.identity.domain.features import PreparedRecord
 from services.identity.domain.matching import Candidate
-from services.identity.domain.names import phonetic_key
+from services.identity.domain.names import NamePart, has_han, phonetic_key
 
 _MEDIUM_PREFIX = {"phones": "ph", "emails": "em", "bank_cards": "bc", "digital_ids": "di"}
 
@@ -35,8 +37,23 @@ def blocking_keys(record: PreparedRecord) -> frozenset[str]:
     return frozenset(keys | _person_keys(record))
 
 
+def name_code(part: NamePart) -> str:
+    """The blocking code of a name part: Soundex for Latin names, the pinyin itself for Han.
+
+    Han input has no spelling typos to forgive and homophones (张/章) share their pinyin, while
+    Soundex folds li, liu, lu, luo and lei into one code: with Han names it would merge the
+    commonest surnames into blocks the size of a city.
+    """
+    return part.compact if part.han else phonetic_key(part.latin)
+
+
+def place_code(locality: str) -> str:
+    """The blocking code of a locality: Soundex for Latin names, the name itself for Han ones."""
+    return locality if has_han(locality) else phonetic_key(locality)
+
+
 def _person_keys(record: PreparedRecord) -> set[str]:
-    codes = {phonetic_key(p.latin) for p in (record.given, record.family) if p}
+    codes = {name_code(p) for p in (record.given, record.family) if p}
     codes.discard("")
     addr = record.address
     keys = set()
@@ -47,7 +64,7 @@ def _person_keys(record: PreparedRecord) -> set[str]:
         if addr.postcode:
             keys.add(f"pn:{addr.postcode}:{code}")
         if addr.locality:
-            keys.add(f"ln:{phonetic_key(addr.locality)}:{code}")
+            keys.add(f"ln:{place_code(addr.locality)}:{code}")
     if len(codes) == 2:  # the full name, order-free, with the birth decade or house number
         name = ":".join(sorted(codes))
         keys.add(f"nm:{name}:{record.dob[:3]}" if record.dob else f"nm:{name}:-")
@@ -63,7 +80,7 @@ def _organization_keys(record: PreparedRecord) -> set[str]:
         return set()
     words = record.org.split()
     code = phonetic_key(words[0]) if len(words) > 1 else record.org[:4]
-    where = {record.address.postcode, phonetic_key(record.address.locality)} - {""}
+    where = {record.address.postcode, place_code(record.address.locality)} - {""}
     return {f"on:{record.org}"} | {f"ow:{code}:{w}" for w in where}
 
 

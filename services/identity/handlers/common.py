@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -133,15 +132,10 @@ async def refresh_customers(
     existing = set(changed) - set(created)
     if not existing:
         return
-    by_customer: dict[str, list[StoredRecord]] = defaultdict(list)
-    for row in await uow.records.of_customers(existing, payload=False):
-        by_customer[row.customer_id].append(row)
-    current = await uow.customers.get_many(existing)
+    found = await uow.customers.with_records(existing)
     updates = []
-    for customer_id in sorted(existing):
-        rows, old = by_customer.get(customer_id), current.get(customer_id)
-        if not rows or old is None:
-            continue
+    for customer_id in sorted(found):
+        old, rows = found[customer_id]
         summary = summarize(rows, config.policy)
         diff = _diff(old, summary)
         if diff:

@@ -179,6 +179,7 @@ async def candidates(
 ) -> dict[str, list[Candidate]]:
     """Stored records under each blocking key (by its hash); stop keys as over-full lists."""
     postings = await uow.records.postings(list(hashes.values()), max_postings=max_postings)
+    uow.keys.remember(postings.wrapped)
     plain = await decrypt_records(uow, postings.records.values())
     prepared = {rid: prepare(record) for rid, record in plain.items()}
     key_of = {h: key for key, h in hashes.items()}

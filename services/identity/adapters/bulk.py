@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ARRAY, Table, Text, TextClause, bindparam, insert, text
@@ -31,16 +32,39 @@ def _sql_type(column_type: TypeEngine[Any]) -> str:
     return "text"
 
 
-def _statement(table: Table, names: Sequence[str], returning: Sequence[str]) -> TextClause:
+def column_arrays(table: Table, names: Sequence[str], prefix: str) -> tuple[str, list[Any]]:
+    """``unnest(CAST(:p_a AS type[]), ...)`` over columns of ``table``, and its parameters."""
     types = {name: _sql_type(table.c[name].type) for name in names}
-    arrays = ", ".join(f"CAST(:{name} AS {types[name]}[])" for name in names)
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
-    if returning:
-        sql += f" RETURNING {', '.join(returning)}"
+    sql = ", ".join(f"CAST(:{prefix}{name} AS {types[name]}[])" for name in names)
     params = [
-        bindparam(name, type_=ARRAY(Text() if types[name] == "json" else table.c[name].type))
+        bindparam(
+            prefix + name,
+            type_=ARRAY(Text() if types[name] == "json" else table.c[name].type),
+        )
         for name in names
     ]
+    return f"unnest({sql})", params
+
+
+def column_values(
+    table: Table, rows: Sequence[Mapping[str, Any]], names: Sequence[str], prefix: str
+) -> dict[str, list[Any]]:
+    """Column arrays of ``rows``; JSON columns as text."""
+    out = {}
+    for name in names:
+        values = [row[name] for row in rows]
+        if isinstance(table.c[name].type, JSON):
+            values = [json.dumps(v) for v in values]
+        out[prefix + name] = values
+    return out
+
+
+@lru_cache(maxsize=64)
+def _statement(table: Table, names: tuple[str, ...], returning: tuple[str, ...]) -> TextClause:
+    arrays, params = column_arrays(table, names, "")
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM {arrays}"
+    if returning:
+        sql += f" RETURNING {', '.join(returning)}"
     return text(sql).bindparams(*params)
 
 
@@ -61,9 +85,6 @@ async def insert_rows(
                 *(table.c[c] for c in returning), sort_by_parameter_order=True
             )
         return await session.execute(statement, [dict(r) for r in rows])
-    names = list(rows[0])
-    columns = {name: [row[name] for row in rows] for name in names}
-    for name in names:
-        if isinstance(table.c[name].type, JSON):
-            columns[name] = [json.dumps(v) for v in columns[name]]
-    return await session.execute(_statement(table, names, returning), columns)
+    names = tuple(rows[0])
+    arrays = _statement(table, names, tuple(returning))
+    return await session.execute(arrays, column_values(table, rows, names, ""))

@@ -116,6 +116,9 @@ class CustomerRepository:
         return found
 
 
+Row = Mapping[str, Any]
+
+
 class KeyRepository:
     """Per-customer data keys, stored wrapped by the master key."""
 
@@ -124,9 +127,10 @@ class KeyRepository:
         self.vault = vault
         self._cache: dict[str, bytes] = {}
 
-    async def create(self, ids: Sequence[str], *, at: dt.datetime) -> dict[str, bytes]:
-        """A new data key for each customer (stored wrapped); the plain keys."""
-        rows, plain = [], {}
+    def new(self, ids: Sequence[str], *, at: dt.datetime) -> tuple[dict[str, bytes], list[Row]]:
+        """A fresh data key per customer: the plain keys, and the rows to store (wrapped)."""
+        rows: list[Row] = []
+        plain: dict[str, bytes] = {}
         for customer_id in ids:
             data_key, wrapped = self.vault.new_data_key()
             plain[customer_id] = data_key
@@ -138,8 +142,13 @@ class KeyRepository:
                     "created_at": at,
                 }
             )
-        await insert_rows(self.session, customer_key, rows)
         self._cache.update(plain)
+        return plain, rows
+
+    async def create(self, ids: Sequence[str], *, at: dt.datetime) -> dict[str, bytes]:
+        """A new data key for each customer, stored wrapped; the plain keys."""
+        plain, rows = self.new(ids, at=at)
+        await insert_rows(self.session, customer_key, rows)
         return plain
 
     def remember(self, wrapped: Mapping[str, tuple[bytes, str]]) -> None:

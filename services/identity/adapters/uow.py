@@ -9,8 +9,8 @@ the registry lock exclusively: they move many records and must not interleave wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Self
+from collections.abc import Iterable, Sequence
+from typing import Any, Self
 
 from sqlalchemy import ARRAY, Integer, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,6 +25,7 @@ from services.identity.adapters.models import ModelCache, ModelRepository
 from services.identity.adapters.records import RecordRepository
 from services.identity.adapters.reviews import ReviewRepository
 from services.identity.adapters.vault import Vault
+from services.identity.adapters.writer import write_new
 from shared.db import MessagingTables, UnitOfWork
 
 # Two-int4 advisory-lock keys (a key space apart from the one-bigint locks of migrations).
@@ -77,6 +78,10 @@ class IdentityUnitOfWork(UnitOfWork):
         self.models = ModelRepository(session, self._model_cache)
         self.audit = AuditLog(session)
         return self
+
+    async def write_new(self, **parts: Sequence[Any]) -> list[int]:
+        """Insert new customers, keys, records, key rows and history (see ``writer``)."""
+        return await write_new(self.session, **parts)
 
     @property
     def _postgres(self) -> bool:

@@ -46,35 +46,33 @@ async def store_new(
     at = now()
     created = [item for item in items if item.created]
     summaries = _new_summaries(items, config)
-    await uow.customers.add(
-        [_customer_row(item, summaries[item.customer_id], at) for item in created]
-    )
-    data_keys = await uow.keys.create([item.customer_id for item in created], at=at)
+    data_keys, key_rows = uow.keys.new([item.customer_id for item in created], at=at)
     data_keys |= await uow.keys.load({item.customer_id for item in items} - data_keys.keys())
-    rows = [_record_row(item, data_keys[item.customer_id], at) for item in items]
-    record_ids = await uow.records.add(rows)
-    pairs = zip(items, record_ids, strict=True)
-    await uow.records.add_keys([(hashes[key], rid) for item, rid in pairs for key in item.keys])
+    record_ids = await uow.write_new(
+        customers=[_customer_row(item, summaries[item.customer_id], at) for item in created],
+        keys=key_rows,
+        records=[_record_row(item, data_keys[item.customer_id], at) for item in items],
+        record_keys=[(*item.record.record.key, hashes[key]) for item in items for key in item.keys],
+        history=[_history_row(item, actor, at) for item in items],
+    )
     reviews = [
         (position, _review_row(item, rid, at))
         for position, (item, rid) in enumerate(zip(items, record_ids, strict=True))
         if item.result.decision is Decision.REVIEW
     ]
     review_ids = await uow.reviews.add([row for _, row in reviews])
-    history = [_history_row(item, actor, at) for item in items]
-    for (position, _), review_id in zip(reviews, review_ids, strict=True):
-        item = items[position]
-        history.append(
-            history_row(
-                item.customer_id,
-                "review_opened",
-                actor=actor,
-                at=at,
-                other_id=item.result.customer_id,
-                review_id=review_id,
-            )
+    opened = [
+        history_row(
+            items[position].customer_id,
+            "review_opened",
+            actor=actor,
+            at=at,
+            other_id=items[position].result.customer_id,
+            review_id=review_id,
         )
-    await uow.history.add(history)
+        for (position, _), review_id in zip(reviews, review_ids, strict=True)
+    ]
+    await uow.history.add(opened)
     by_position = {position: rid for (position, _), rid in zip(reviews, review_ids, strict=True)}
     kinds = {item.customer_id: item.record.kind for item in created}
     return by_position, {cid: (kinds[cid], summary) for cid, summary in summaries.items()}

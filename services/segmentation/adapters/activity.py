@@ -13,12 +13,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.segmentation.adapters import profiles as store
 from services.segmentation.adapters.orm import product_holding
-from services.segmentation.adapters.sql import chunks, hold_valuation_lock, upsert
+from services.segmentation.adapters.sql import chunks, hold_valuation_lock, pairs_in, upsert
 from services.segmentation.domain.activity import DayDelta, epoch_day
 from services.segmentation.domain.profile import (
     Balances,
@@ -70,7 +70,8 @@ class ActivityBuffer:
         ops, self._ops = self._ops, []
         await self.lock()
         aliases = await store.resolve_aliases(self.session, {op.customer_id for op in ops})
-        ops = [Op(op.kind, aliases.get(op.customer_id, op.customer_id), op.data) for op in ops]
+        if aliases:  # events for ids merged away fold into their survivors
+            ops = [Op(op.kind, aliases.get(op.customer_id, op.customer_id), op.data) for op in ops]
         await self.profiles_for({op.customer_id for op in ops})
         folder = _Folder(self, await self._prefetch_buckets(ops))
         folder.holdings = await _prefetch_holdings(self.session, ops)
@@ -216,7 +217,7 @@ async def _prefetch_holdings(
     found: dict[tuple[str, str], dict[str, Any]] = {}
     t = product_holding
     for part in chunks(keys):
-        query = select(t).where(tuple_(t.c.customer_id, t.c.account_id).in_(part))
+        query = select(t).where(pairs_in(session, (t.c.customer_id, t.c.account_id), part))
         for row in await session.execute(query):
             found[(row.customer_id, row.account_id)] = dict(row._mapping)
     blank = {"product": "", "kind": "", "opened_at": None, "closed_at": None}

@@ -16,18 +16,15 @@ import polars as pl
 from sqlalchemy import Table, and_, delete, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.segmentation.adapters.sql import is_postgres, upsert
+from services.segmentation.adapters.sql import driver, is_postgres, upsert
 
 
 async def _copy(session: AsyncSession, table: str, frame: pl.DataFrame) -> None:
     buffer = io.BytesIO()
     frame.write_csv(buffer, include_header=False)
     buffer.seek(0)
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    await raw.driver_connection.copy_to_table(  # type: ignore[union-attr]
-        table, source=buffer, columns=frame.columns, format="csv"
-    )
+    raw = await driver(session)
+    await raw.copy_to_table(table, source=buffer, columns=frame.columns, format="csv")
 
 
 async def _temporary(session: AsyncSession, like: Table, frame: pl.DataFrame) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.segmentation.adapters.orm import activity_day, customer_profile, customer_value
 from services.segmentation.adapters.repositories import VALUE_COLUMNS
-from services.segmentation.adapters.sql import is_postgres
+from services.segmentation.adapters.sql import driver, is_postgres
 from services.segmentation.domain.activity import WINDOW_COLUMNS
 from services.segmentation.domain.profile import Profile
 
@@ -37,24 +37,20 @@ def inputs_from_profiles(
     profiles: Iterable[Profile], stored: Mapping[str, Mapping[str, Any]]
 ) -> pl.DataFrame:
     """Valuation inputs of profiles held in memory, with their published values."""
-    columns: dict[str, list[Any]] = {name: [] for name in INPUT_SCHEMA}
-    for p in profiles:
-        row = _profile_values(p)
-        row.update(stored.get(p.customer_id, {}))
-        for name, values in columns.items():
-            values.append(row.get(name))
-    return pl.DataFrame(columns, schema=INPUT_SCHEMA)
-
-
-def _profile_values(p: Profile) -> dict[str, Any]:
-    row: dict[str, Any] = {name: getattr(p, name) for name in (*_STRINGS, *_INTS[1:])}
-    row.update(p.sums)
-    row["tenure_start_day"] = p.start_day()
-    row["windows_on"] = p.windows_on
-    row["first_day_amount"] = p.first_day_amount
+    ps = list(profiles)
+    columns: dict[str, list[Any]] = {
+        name: [getattr(p, name) for p in ps] for name in (*_STRINGS, *_INTS[1:])
+    }
+    columns.update({name: [p.sums[name] for p in ps] for name in WINDOW_COLUMNS})
+    columns["tenure_start_day"] = [p.start_day() for p in ps]
+    columns["windows_on"] = [p.windows_on for p in ps]
+    columns["first_day_amount"] = [p.first_day_amount for p in ps]
     for name in _BALANCES:
-        row[name] = None if p.balances is None else getattr(p.balances, name)
-    return row
+        columns[name] = [None if p.balances is None else getattr(p.balances, name) for p in ps]
+    empty: Mapping[str, Any] = {}
+    for name in VALUE_COLUMNS:
+        columns[name] = [stored.get(p.customer_id, empty).get(name) for p in ps]
+    return pl.DataFrame(columns, schema=INPUT_SCHEMA)
 
 
 def _population_query() -> Any:
@@ -93,17 +89,15 @@ async def _copy_out(
     session: AsyncSession, query: Any, schema: dict[str, pl.DataType]
 ) -> pl.DataFrame:
     """Run ``query`` through ``COPY (...) TO STDOUT`` and parse the CSV with polars."""
+    raw = await driver(session)
     connection = await session.connection()
     sql = str(query.compile(connection.sync_connection, compile_kwargs={"literal_binds": True}))
-    raw = await connection.get_raw_connection()
     buffer = io.BytesIO()
 
     async def sink(chunk: bytes) -> None:
         buffer.write(chunk)
 
-    await raw.driver_connection.copy_from_query(  # type: ignore[union-attr]
-        sql, output=sink, format="csv", header=True
-    )
+    await raw.copy_from_query(sql, output=sink, format="csv", header=True)
     buffer.seek(0)
     return pl.read_csv(buffer, schema=schema)
 

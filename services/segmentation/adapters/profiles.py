@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.segmentation.adapters.orm import (
@@ -16,7 +16,7 @@ from services.segmentation.adapters.orm import (
     customer_profile,
     product_holding,
 )
-from services.segmentation.adapters.sql import chunks, upsert
+from services.segmentation.adapters.sql import any_of, chunks, pairs_in, upsert
 from services.segmentation.domain.activity import (
     DAY_FIELDS,
     WINDOW_COLUMNS,
@@ -77,7 +77,7 @@ async def resolve_aliases(session: AsyncSession, ids: Collection[str]) -> dict[s
     found: dict[str, str] = {}
     for part in chunks(sorted(ids)):
         query = select(customer_alias.c.merged_id, customer_alias.c.survivor_id).where(
-            customer_alias.c.merged_id.in_(part)
+            any_of(session, customer_alias.c.merged_id, part)
         )
         found.update({row.merged_id: row.survivor_id for row in await session.execute(query)})
     return found
@@ -91,7 +91,7 @@ async def load_profiles(
     for part in chunks(sorted(ids)):
         query = (
             select(customer_profile)
-            .where(customer_profile.c.customer_id.in_(part))
+            .where(any_of(session, customer_profile.c.customer_id, part))
             .order_by(customer_profile.c.customer_id)
         )
         if lock:
@@ -117,7 +117,7 @@ async def load_buckets(
     columns = [activity_day.c[f] for f in DAY_FIELDS]
     for part in chunks(sorted(keys)):
         query = select(activity_day.c.customer_id, activity_day.c.day, *columns).where(
-            tuple_(activity_day.c.customer_id, activity_day.c.day).in_(part)
+            pairs_in(session, (activity_day.c.customer_id, activity_day.c.day), part)
         )
         for row in await session.execute(query):
             found[(row.customer_id, row.day)] = _delta(row)
@@ -143,7 +143,7 @@ async def load_roll_buckets(
             continue
         for part in chunks(sorted(ids)):
             query = select(activity_day.c.customer_id, day_col, *columns).where(
-                activity_day.c.customer_id.in_(part), or_(*bands)
+                any_of(session, activity_day.c.customer_id, part), or_(*bands)
             )
             for row in await session.execute(query):
                 found[row.customer_id].append((row.day, _delta(row)))
@@ -224,7 +224,7 @@ async def held_products(
     holding = (t.c.closed_at.is_(None)) | (t.c.opened_at > t.c.closed_at)
     for part in chunks(sorted(ids)):
         query = select(t.c.customer_id, t.c.product, t.c.kind).where(
-            t.c.customer_id.in_(part), holding
+            any_of(session, t.c.customer_id, part), holding
         )
         for row in await session.execute(query):
             held[row.customer_id][0].add(row.product)

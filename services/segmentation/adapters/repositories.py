@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.segmentation.adapters.orm import (
@@ -18,7 +18,7 @@ from services.segmentation.adapters.orm import (
     segment,
     segment_member,
 )
-from services.segmentation.adapters.sql import chunks, upsert
+from services.segmentation.adapters.sql import any_of, chunks, pairs_in, upsert
 from services.segmentation.domain.clv import BgNbdParams, GammaGammaParams
 from services.segmentation.domain.valuation import ClvModel
 
@@ -115,7 +115,7 @@ class ValueRepository:
         columns = [customer_value.c[name] for name in VALUE_COLUMNS]
         for part in chunks(sorted(ids)):
             query = select(customer_value.c.customer_id, *columns).where(
-                customer_value.c.customer_id.in_(part)
+                any_of(self.session, customer_value.c.customer_id, part)
             )
             for row in await self.session.execute(query):
                 found[row.customer_id] = {name: row._mapping[name] for name in VALUE_COLUMNS}
@@ -129,7 +129,9 @@ class ValueRepository:
         """Forget the published values of the given customers."""
         for part in chunks(sorted(ids)):
             await self.session.execute(
-                delete(customer_value).where(customer_value.c.customer_id.in_(part))
+                delete(customer_value).where(
+                    any_of(self.session, customer_value.c.customer_id, part)
+                )
             )
 
     async def memberships(self, ids: Collection[str]) -> set[tuple[str, str]]:
@@ -137,7 +139,9 @@ class ValueRepository:
         found: set[tuple[str, str]] = set()
         t = segment_member
         for part in chunks(sorted(ids)):
-            query = select(t.c.segment_id, t.c.customer_id).where(t.c.customer_id.in_(part))
+            query = select(t.c.segment_id, t.c.customer_id).where(
+                any_of(self.session, t.c.customer_id, part)
+            )
             found.update(
                 (row.segment_id, row.customer_id) for row in await self.session.execute(query)
             )
@@ -153,7 +157,7 @@ class ValueRepository:
         t = segment_member
         for part in chunks(sorted(pairs)):
             await self.session.execute(
-                delete(t).where(tuple_(t.c.segment_id, t.c.customer_id).in_(part))
+                delete(t).where(pairs_in(self.session, (t.c.segment_id, t.c.customer_id), part))
             )
 
 

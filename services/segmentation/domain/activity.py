@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -75,12 +75,23 @@ class DayDelta:
 
     def add(self, other: DayDelta) -> None:
         """Add another delta to this one, in place."""
-        for f in DAY_FIELDS:
-            setattr(self, f, getattr(self, f) + getattr(other, f))
+        self.txn_count += other.txn_count
+        self.txn_amount += other.txn_amount
+        self.fee_income += other.fee_income
+        self.cost_to_serve += other.cost_to_serve
+        self.deposit_delta += other.deposit_delta
+        self.loan_delta += other.loan_delta
 
     def as_dict(self) -> dict[str, float]:
         """The fields by name."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {
+            "txn_count": self.txn_count,
+            "txn_amount": self.txn_amount,
+            "fee_income": self.fee_income,
+            "cost_to_serve": self.cost_to_serve,
+            "deposit_delta": self.deposit_delta,
+            "loan_delta": self.loan_delta,
+        }
 
 
 def in_window(day: int, on: int, window: str) -> bool:
@@ -90,16 +101,20 @@ def in_window(day: int, on: int, window: str) -> bool:
     return on - WINDOW_DAYS[window] < day <= on
 
 
+_SUM_COLUMNS = {w: [(window_column(f, w), f) for f in DAY_FIELDS] for w in WINDOWS}
+_MOMENT_COLUMNS = {w: [(window_column(m, w), s) for m, s in MOMENT_FIELDS.items()] for w in WINDOWS}
+
+
 def add_to_windows(sums: dict[str, float], day: int, delta: DayDelta, *, on: int) -> None:
     """Add one day's delta to window sums valid on day ``on``, in place."""
     values = delta.as_dict()
     for window in WINDOWS:
         if not in_window(day, on, window):
             continue
-        for f, v in values.items():
-            sums[window_column(f, window)] += v
-        for moment, source in MOMENT_FIELDS.items():
-            sums[window_column(moment, window)] += values[source] * day
+        for column, f in _SUM_COLUMNS[window]:
+            sums[column] += values[f]
+        for column, source in _MOMENT_COLUMNS[window]:
+            sums[column] += values[source] * day
 
 
 def roll(

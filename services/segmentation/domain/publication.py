@@ -18,6 +18,7 @@ from services.segmentation.domain.rules import segment_column
 CLASSIFICATION = ("tier", "abc_class", "categories")
 BASELINES = ("baseline_tier", "baseline_abc_class")
 _SEGMENT_PREFIX = segment_column("")
+PAIR_SCHEMA: dict[str, pl.DataType] = {"segment_id": pl.String(), "customer_id": pl.String()}
 
 
 def classification(valued: pl.DataFrame, inputs: pl.DataFrame) -> pl.DataFrame:
@@ -47,7 +48,7 @@ def refresh_baselines(inputs: pl.DataFrame) -> pl.DataFrame:
 def memberships(valued_ids: pl.Series, members: pl.DataFrame) -> pl.DataFrame:
     """(segment_id, customer_id) pairs from boolean ``segment:<id>`` columns."""
     if members.width == 0:
-        return pl.DataFrame(schema={"segment_id": pl.String, "customer_id": pl.String})
+        return pl.DataFrame(schema=PAIR_SCHEMA)
     wide = members.with_columns(valued_ids.alias("customer_id"))
     long = wide.unpivot(index="customer_id", variable_name="segment_id", value_name="member")
     return long.filter(pl.col("member")).select(

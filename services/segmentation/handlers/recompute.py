@@ -19,7 +19,6 @@ import polars as pl
 
 from services.segmentation.adapters.bulk import delete_frame, insert_frame, upsert_frame
 from services.segmentation.adapters.orm import customer_value, segment_member
-from services.segmentation.adapters.outbox import publish_frame
 from services.segmentation.adapters.population import current_population, read_memberships
 from services.segmentation.adapters.sql import hold_valuation_lock
 from services.segmentation.adapters.uow import SegmentationUoW
@@ -27,9 +26,12 @@ from services.segmentation.domain import publication
 from services.segmentation.domain.activity import day_date, window_column
 from services.segmentation.domain.rules import evaluate_segments_frame
 from services.segmentation.domain.valuation import valuate
+from services.segmentation.handlers.publishing import (
+    publish_membership_changes,
+    publish_value_changes,
+)
 from services.segmentation.handlers.reports import pareto_document
 from services.segmentation.handlers.valuation import Context, load_context
-from shared.contracts import SegmentEntered, SegmentExited, ValueChanged
 
 T = TypeVar("T")
 
@@ -103,7 +105,6 @@ async def _publish_values(uow: SegmentationUoW, rows: pl.DataFrame, *, rewrite_a
     """Store changed classifications (all rows when the baselines moved); publish changes."""
     changes = publication.changed(rows)
     stored = rows if rewrite_all else changes
-    now = uow.now()
     await upsert_frame(
         uow.session,
         customer_value,
@@ -111,51 +112,12 @@ async def _publish_values(uow: SegmentationUoW, rows: pl.DataFrame, *, rewrite_a
             "customer_id",
             *publication.CLASSIFICATION,
             *publication.BASELINES,
-            pl.lit(now).alias("valued_at"),
+            pl.lit(uow.now()).alias("valued_at"),
         ),
         keys=["customer_id"],
     )
-    await publish_frame(
-        uow.session,
-        uow.tables,
-        _value_changed_data(changes, now),
-        event_type=ValueChanged.event_type,
-        topic=ValueChanged.topic,
-        source=uow.source,
-        now=now,
-    )
+    await publish_value_changes(uow, changes)
     return changes.height
-
-
-def _categories(column: str) -> pl.Expr:
-    text = pl.col(column).fill_null("")
-    empty = pl.lit([], dtype=pl.List(pl.String))
-    return pl.when(text == "").then(empty).otherwise(text.str.split(","))
-
-
-def _value_changed_data(changes: pl.DataFrame, now: Any) -> pl.DataFrame:
-    """The ``data`` of `ValueChanged` events, one row per changed customer."""
-    new = pl.struct(
-        pl.col("tier"), pl.col("abc_class"), _categories("categories").alias("categories")
-    )
-    old = pl.struct(
-        pl.col("old_tier").alias("tier"),
-        pl.col("old_abc_class").alias("abc_class"),
-        _categories("old_categories").alias("categories"),
-    )
-    return changes.select(
-        "customer_id",
-        "tier",
-        "abc_class",
-        _categories("categories").alias("categories"),
-        old.alias("old"),
-        new.alias("new"),
-        pl.lit(_iso(now)).alias("occurred_at"),
-    )
-
-
-def _iso(moment: Any) -> str:
-    return str(moment.isoformat()).replace("+00:00", "Z")
 
 
 async def _publish_segments(
@@ -174,22 +136,8 @@ async def _publish_segments(
     await delete_frame(
         uow.session, segment_member, changes.exited, keys=["segment_id", "customer_id"]
     )
-    names = pl.DataFrame(
-        {"segment_id": list(context.names), "segment_name": list(context.names.values())},
-        schema={"segment_id": pl.String, "segment_name": pl.String},
+    await publish_membership_changes(
+        uow, entered=changes.entered, exited=changes.exited, names=context.names
     )
-    for kind, pairs in ((SegmentEntered, changes.entered), (SegmentExited, changes.exited)):
-        data = pairs.join(names, on="segment_id", how="left").select(
-            "customer_id", "segment_id", "segment_name", pl.lit(_iso(now)).alias("occurred_at")
-        )
-        await publish_frame(
-            uow.session,
-            uow.tables,
-            data,
-            event_type=kind.event_type,
-            topic=kind.topic,
-            source=uow.source,
-            now=now,
-        )
     await uow.segments.mark_evaluated(context.definitions.keys(), at=now)
     report.segment_entries, report.segment_exits = changes.entered.height, changes.exited.height

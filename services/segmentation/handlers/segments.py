@@ -17,11 +17,11 @@ import polars as pl
 
 from services.segmentation.adapters.bulk import insert_frame
 from services.segmentation.adapters.orm import segment_member
-from services.segmentation.adapters.outbox import publish_frame
 from services.segmentation.adapters.population import current_population
 from services.segmentation.adapters.repositories import SegmentRow
 from services.segmentation.adapters.sql import hold_valuation_lock
 from services.segmentation.adapters.uow import SegmentationUoW
+from services.segmentation.domain import publication
 from services.segmentation.domain.rules import (
     Node,
     check_definition,
@@ -33,8 +33,8 @@ from services.segmentation.domain.rules import (
 )
 from services.segmentation.domain.valuation import valuate
 from services.segmentation.handlers.errors import domain_errors
+from services.segmentation.handlers.publishing import publish_membership_changes
 from services.segmentation.handlers.valuation import Context, load_context
-from shared.contracts import SegmentEntered
 from shared.errors import Conflict, Invalid, NotFound
 
 
@@ -93,30 +93,14 @@ async def create_segment(command: CreateSegment, *, uow: SegmentationUoW) -> Seg
 
 async def _enter(uow: SegmentationUoW, row: SegmentRow, customer_ids: list[str]) -> None:
     """Record the first members of a new segment and publish that they entered it."""
-    now = uow.now()
     entered = pl.DataFrame(
-        {"segment_id": row.id, "customer_id": customer_ids, "entered_at": now},
-        schema={
-            "segment_id": pl.String,
-            "customer_id": pl.String,
-            "entered_at": pl.Datetime("us", "UTC"),
-        },
+        {"segment_id": row.id, "customer_id": customer_ids}, schema=publication.PAIR_SCHEMA
     )
-    await insert_frame(uow.session, segment_member, entered)
-    data = entered.select(
-        "customer_id",
-        "segment_id",
-        pl.lit(row.name).alias("segment_name"),
-        pl.lit(now.isoformat().replace("+00:00", "Z")).alias("occurred_at"),
+    await insert_frame(
+        uow.session, segment_member, entered.with_columns(pl.lit(uow.now()).alias("entered_at"))
     )
-    await publish_frame(
-        uow.session,
-        uow.tables,
-        data,
-        event_type=SegmentEntered.event_type,
-        topic=SegmentEntered.topic,
-        source=uow.source,
-        now=now,
+    await publish_membership_changes(
+        uow, entered=entered, exited=entered.clear(), names={row.id: row.name}
     )
 
 

@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import polars as pl
 
@@ -22,8 +21,10 @@ from services.segmentation.adapters.uow import SegmentationUoW
 from services.segmentation.domain import publication
 from services.segmentation.domain.rules import Node, evaluate_segments_frame, parse_condition
 from services.segmentation.domain.valuation import ClvModel, Figures, valuate
-from shared.contracts import SegmentEntered, SegmentExited, ValueChanged
-from shared.contracts.segmentation import ValueState
+from services.segmentation.handlers.publishing import (
+    publish_membership_changes,
+    publish_value_changes,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +78,14 @@ async def settle(uow: SegmentationUoW) -> None:
 
 async def retire(uow: SegmentationUoW, ids: list[str], *, names: dict[str, str]) -> None:
     """Take customers merged away out of their segments and forget their values."""
-    pairs = await uow.values.memberships(ids)
+    pairs = sorted(await uow.values.memberships(ids))
     await uow.values.leave(pairs)
     await uow.values.delete(ids)
-    for segment_id, customer_id in sorted(pairs):
-        uow.publish(_segment_event(SegmentExited, segment_id, customer_id, uow, names))
+    await publish_membership_changes(uow, entered=_pairs([]), exited=_pairs(pairs), names=names)
+
+
+def _pairs(pairs: list[tuple[str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(pairs, schema=publication.PAIR_SCHEMA, orient="row")
 
 
 async def publish_classification(uow: SegmentationUoW, rows: pl.DataFrame) -> None:
@@ -90,41 +94,14 @@ async def publish_classification(uow: SegmentationUoW, rows: pl.DataFrame) -> No
     if changes.is_empty():
         return
     now = uow.now()
-    records = changes.to_dicts()
-    await uow.values.save([_value_row(r, now) for r in records])
-    for record in records:
-        uow.publish(value_changed(record, now))
-
-
-def _value_row(record: dict[str, Any], now: Any) -> dict[str, Any]:
-    return {
-        "customer_id": record["customer_id"],
-        **{c: record[c] for c in (*publication.CLASSIFICATION, *publication.BASELINES)},
-        "valued_at": now,
-    }
-
-
-def _state(tier: Any, abc_class: Any, categories: Any) -> ValueState:
-    return ValueState(tier=tier, abc_class=abc_class, categories=_split(categories))
-
-
-def _split(categories: str | None) -> list[str]:
-    return [c for c in (categories or "").split(",") if c]
-
-
-def value_changed(record: dict[str, Any], now: Any) -> ValueChanged:
-    """The event announcing a customer's new classification."""
-    old = _state(record["old_tier"], record["old_abc_class"], record["old_categories"])
-    new = _state(record["tier"], record["abc_class"], record["categories"])
-    return ValueChanged(
-        customer_id=record["customer_id"],
-        tier=new.tier,
-        abc_class=new.abc_class,
-        categories=new.categories,
-        old=old,
-        new=new,
-        occurred_at=now,
+    stored = changes.select(
+        "customer_id",
+        *publication.CLASSIFICATION,
+        *publication.BASELINES,
+        pl.lit(now).alias("valued_at"),
     )
+    await uow.values.save(stored.to_dicts())
+    await publish_value_changes(uow, changes)
 
 
 async def publish_memberships(
@@ -135,30 +112,10 @@ async def publish_memberships(
         return
     members = evaluate_segments_frame(context.definitions, valued)
     new = publication.memberships(valued["customer_id"], members)
-    old_pairs = await uow.values.memberships(list(ids))
-    old = pl.DataFrame(
-        sorted(old_pairs), schema={"segment_id": pl.String, "customer_id": pl.String}, orient="row"
-    )
+    old = _pairs(sorted(await uow.values.memberships(list(ids))))
     changes = publication.membership_changes(old, new)
-    entered = [tuple(r) for r in changes.entered.iter_rows()]
-    exited = [tuple(r) for r in changes.exited.iter_rows()]
-    await uow.values.enter(entered, at=uow.now())
-    await uow.values.leave(exited)
-    for kind, pairs in ((SegmentEntered, entered), (SegmentExited, exited)):
-        for segment_id, customer_id in pairs:
-            uow.publish(_segment_event(kind, segment_id, customer_id, uow, context.names))
-
-
-def _segment_event(
-    kind: type[SegmentEntered] | type[SegmentExited],
-    segment_id: str,
-    customer_id: str,
-    uow: SegmentationUoW,
-    names: dict[str, str],
-) -> SegmentEntered | SegmentExited:
-    return kind(
-        customer_id=customer_id,
-        segment_id=segment_id,
-        segment_name=names.get(segment_id, ""),
-        occurred_at=uow.now(),
+    await uow.values.enter(changes.entered.rows(), at=uow.now())
+    await uow.values.leave(changes.exited.rows())
+    await publish_membership_changes(
+        uow, entered=changes.entered, exited=changes.exited, names=context.names
     )

@@ -69,6 +69,7 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 
 
 def stored_record(row: Any, *, payload: bool) -> StoredRecord:
+    """A ``source_record`` row (selected with ``RECORD_COLUMNS``) as a StoredRecord."""
     return StoredRecord(
         id=int(row.id),
         customer_id=row.customer_id,

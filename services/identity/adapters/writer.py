@@ -1,8 +1,8 @@
 """Writing what one identify call creates: customers, data keys, records, key rows, history.
 
-On PostgreSQL it is one statement (data-modifying CTEs over column arrays), so a single
-``identify`` pays one round trip for all five tables instead of five; elsewhere, one insert
-per table.
+On PostgreSQL a small write is one statement (data-modifying CTEs over column arrays), so a
+single ``identify`` pays one round trip for all five tables instead of five; a batch, and any
+write elsewhere, is one insert per table.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ARRAY, LargeBinary, Table, Text, TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.identity.adapters.bulk import column_arrays, column_values, insert_rows
+from services.identity.adapters.bulk import column_arrays, column_values, copy_rows, insert_rows
 from services.identity.adapters.orm import (
     customer,
     customer_event,
@@ -25,6 +25,9 @@ from services.identity.adapters.orm import (
 
 Row = Mapping[str, Any]
 KeyRow = tuple[str, str, bytes]  # (source system, source record id, key hash)
+# Above this many records one insert per table is faster (a batch's 100,000 key rows joined
+# back to their records cost more than the round trips saved).
+ONE_STATEMENT_MAX = 100
 _PARTS: tuple[tuple[str, Table], ...] = (
     ("c_", customer),
     ("k_", customer_key),
@@ -71,7 +74,8 @@ async def write_new(
     history: Sequence[Row],
 ) -> list[int]:
     """Insert all of it; the new records' row ids, in the order given."""
-    if session.get_bind().dialect.name != "postgresql":
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if not postgres or len(records) > ONE_STATEMENT_MAX:
         return await _one_by_one(session, customers, keys, records, record_keys, history)
     values: dict[str, list[Any]] = {}
     for (prefix, table), rows in zip(_PARTS, (customers, keys, records, history), strict=True):
@@ -101,7 +105,7 @@ async def _one_by_one(
     by_key = {
         (r["source_system"], r["source_record_id"]): i for r, i in zip(records, ids, strict=True)
     }
-    key_rows = [{"record_id": by_key[(s, r)], "key_hash": h} for s, r, h in record_keys]
-    await insert_rows(session, record_key, key_rows)
+    key_rows = [(by_key[(s, r)], h) for s, r, h in record_keys]
+    await copy_rows(session, record_key, ("record_id", "key_hash"), key_rows)
     await insert_rows(session, customer_event, history)
     return ids

@@ -10,8 +10,10 @@ itself merged into it earlier (its subtree), wherever they arrived since.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from services.identity.adapters.customers import CustomerRow
 from services.identity.adapters.records import StoredRecord
@@ -62,6 +64,24 @@ async def move_records(uow: IdentityUnitOfWork, rows: Sequence[StoredRecord], to
     await uow.records.rewrite(changes)
 
 
+def _pair(
+    one: tuple[str, str],
+    two: tuple[str, str],
+    records: int,
+    reason: str,
+    actor: Actor,
+    at: dt.datetime,
+) -> list[dict[str, Any]]:
+    """History rows for both sides of a merge or an unmerge, each naming the other."""
+    (kind_one, id_one), (kind_two, id_two) = one, two
+    return [
+        history_row(id_one, kind_one, actor=actor, at=at, other_id=id_two, records=records,
+                    reason=reason),
+        history_row(id_two, kind_two, actor=actor, at=at, other_id=id_one, records=records,
+                    reason=reason),
+    ]  # fmt: skip
+
+
 async def merge(
     survivor_id: str,
     other_id: str,
@@ -85,13 +105,8 @@ async def merge(
     await uow.customers.set_status([other.id], status="merged", merged_into=survivor.id, at=at)
     await uow.reviews.obsolete_between(survivor.id, other.id, by=actor.subject, at=at)
     await uow.history.add(
-        [
-            history_row(survivor.id, "merged", actor=actor, at=at, other_id=other.id,
-                        records=len(rows), reason=reason),
-            history_row(other.id, "merged_into", actor=actor, at=at, other_id=survivor.id,
-                        records=len(rows), reason=reason),
-        ]
-    )  # fmt: skip
+        _pair(("merged", survivor.id), ("merged_into", other.id), len(rows), reason, actor, at)
+    )
     uow.publish(
         CustomerMerged(survivor_id=survivor.id, merged_id=other.id, reason=reason, occurred_at=at)
     )
@@ -124,13 +139,8 @@ async def unmerge(
     await move_records(uow, rows, restored.id)
     await uow.customers.set_status([restored.id], status="active", merged_into=None, at=at)
     await uow.history.add(
-        [
-            history_row(survivor.id, "unmerged", actor=actor, at=at, other_id=restored.id,
-                        records=len(rows), reason=reason),
-            history_row(restored.id, "restored", actor=actor, at=at, other_id=survivor.id,
-                        records=len(rows), reason=reason),
-        ]
-    )  # fmt: skip
+        _pair(("unmerged", survivor.id), ("restored", restored.id), len(rows), reason, actor, at)
+    )
     uow.publish(
         CustomerUnmerged(
             survivor_id=survivor.id, restored_id=restored.id, reason=reason, occurred_at=at

@@ -38,22 +38,37 @@ async def decide_review(
         raise Conflict(f"review {review_id} was already decided: {review.status}")
     at = now()
     if decision == "link":
-        record_side = await survivor(uow, review.customer_id)
-        suggested = await survivor(uow, review.candidate_id)
-        if record_side.id != suggested.id:
-            reason = f"review:{review_id}"
-            await merge(
-                suggested.id, record_side.id, reason=reason, uow=uow, config=config, actor=actor
-            )
+        await _link(review, review_id, uow=uow, config=config, actor=actor)
     else:
+        pairs = (
+            (review.customer_id, review.candidate_id),
+            (review.candidate_id, review.customer_id),
+        )
         await uow.history.add(
             [
                 history_row(a, "review_separated", actor=actor, at=at, other_id=b,
                             review_id=review_id)
-                for a, b in ((review.customer_id, review.candidate_id),
-                             (review.candidate_id, review.customer_id))
+                for a, b in pairs
             ]
         )  # fmt: skip
     status = "linked" if decision == "link" else "separated"
     await uow.reviews.decide(review_id, status=status, by=actor.subject, at=at)
     return await uow.reviews.get(review_id)
+
+
+async def _link(
+    review: Any,
+    review_id: int,
+    *,
+    uow: IdentityUnitOfWork,
+    config: IdentityConfig,
+    actor: Actor,
+) -> None:
+    """Merge the record's customer into the suggested one (both as they stand now)."""
+    record_side = await survivor(uow, review.customer_id)
+    suggested = await survivor(uow, review.candidate_id)
+    if record_side.id != suggested.id:
+        reason = f"review:{review_id}"
+        await merge(
+            suggested.id, record_side.id, reason=reason, uow=uow, config=config, actor=actor
+        )

@@ -55,27 +55,41 @@ async def store_new(
         record_keys=[(*item.record.record.key, hashes[key]) for item in items for key in item.keys],
         history=[_history_row(item, actor, at) for item in items],
     )
+    by_position = await _open_reviews(items, record_ids, uow=uow, actor=actor, at=at)
+    kinds = {item.customer_id: item.record.kind for item in created}
+    return by_position, {cid: (kinds[cid], summary) for cid, summary in summaries.items()}
+
+
+async def _open_reviews(
+    items: Sequence[BatchItem],
+    record_ids: Sequence[int],
+    *,
+    uow: IdentityUnitOfWork,
+    actor: Actor,
+    at: dt.datetime,
+) -> dict[int, int]:
+    """A review per record that went to review; review ids by position in ``items``."""
     reviews = [
         (position, _review_row(item, rid, at))
         for position, (item, rid) in enumerate(zip(items, record_ids, strict=True))
         if item.result.decision is Decision.REVIEW
     ]
     review_ids = await uow.reviews.add([row for _, row in reviews])
-    opened = [
-        history_row(
-            items[position].customer_id,
-            "review_opened",
-            actor=actor,
-            at=at,
-            other_id=items[position].result.customer_id,
-            review_id=review_id,
-        )
-        for (position, _), review_id in zip(reviews, review_ids, strict=True)
-    ]
-    await uow.history.add(opened)
     by_position = {position: rid for (position, _), rid in zip(reviews, review_ids, strict=True)}
-    kinds = {item.customer_id: item.record.kind for item in created}
-    return by_position, {cid: (kinds[cid], summary) for cid, summary in summaries.items()}
+    await uow.history.add(
+        [
+            history_row(
+                items[position].customer_id,
+                "review_opened",
+                actor=actor,
+                at=at,
+                other_id=items[position].result.customer_id,
+                review_id=review_id,
+            )
+            for position, review_id in by_position.items()
+        ]
+    )
+    return by_position
 
 
 def _new_summaries(items: Sequence[BatchItem], config: IdentityConfig) -> dict[str, Summary]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.integration.identity.builders import (
@@ -121,3 +123,25 @@ async def test_lookup_by_identifier_finds_the_customer_in_any_notation(api: Api)
     assert nobody.json()["items"] == []
     bad = await api.call("GET", "/v1/customers", params={"identifier_type": "phone", "value": "1"})
     assert bad.status_code == 422
+
+
+async def test_a_retried_identify_with_the_same_idempotency_key_replays_the_answer(
+    api: Api,
+) -> None:
+    record = person()
+    headers = {**api.headers("customers:write"), "Idempotency-Key": f"k-{word()}"}
+    first = await api.http.post("/v1/customers/identify", json=record, headers=headers)
+    again = await api.http.post("/v1/customers/identify", json=record, headers=headers)
+    assert first.json() == again.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert await outbox_types(api.container, first.json()["customer_id"]) == [
+        "identity.customer.registered.v1"
+    ]
+
+
+async def test_concurrent_calls_about_one_new_person_create_one_customer(api: Api) -> None:
+    record = person(identifiers=[{"type": "id_card", "value": id_card()}])
+    copies = [same_person_elsewhere(record, channel=f"c{n}") for n in range(6)]
+    answers = await asyncio.gather(*(api.identify(copy) for copy in copies))
+    assert len({a["customer_id"] for a in answers}) == 1
+    assert sorted(a["decision"] for a in answers) == ["created"] + ["linked"] * 5

@@ -6,6 +6,7 @@ several times faster than fetching rows through the driver; SQLite goes through 
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -14,6 +15,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.segmentation.adapters.binary_copy import copy_numbers
 from services.segmentation.adapters.orm import activity_day, customer_profile, customer_value
 from services.segmentation.adapters.repositories import VALUE_COLUMNS
 from services.segmentation.adapters.sql import driver, is_postgres
@@ -70,9 +72,40 @@ def _population_query() -> Any:
     )
 
 
-async def read_population(session: AsyncSession) -> pl.DataFrame:
-    """Valuation inputs of every customer, in id order."""
-    return await copy_or_fetch(session, _population_query(), INPUT_SCHEMA)
+async def read_population(
+    session: AsyncSession, *, side: AsyncSession | None = None
+) -> pl.DataFrame:
+    """Valuation inputs of every customer, in id order.
+
+    On PostgreSQL the text and the numeric columns come in two ``COPY``s, concurrently when
+    a ``side`` session (another connection) is given.
+    """
+    if not is_postgres(session):
+        return await copy_or_fetch(session, _population_query(), INPUT_SCHEMA)
+    p, v = customer_profile, customer_value
+    texts = [name for name, dtype in INPUT_SCHEMA.items() if dtype == pl.String()]
+    text_query = (
+        select(*(v.c[n] if n in VALUE_COLUMNS else p.c[n] for n in texts))
+        .select_from(p.outerjoin(v, v.c.customer_id == p.c.customer_id))
+        .order_by(p.c.customer_id)
+    )
+    numeric = {
+        name: p.c.relationship_start_day if name == "tenure_start_day" else p.c[name]
+        for name in INPUT_SCHEMA
+        if name not in texts
+    }
+    text_schema = {n: INPUT_SCHEMA[n] for n in texts}
+    if side is None:
+        strings = await _copy_out(session, text_query, text_schema)
+        numbers = await copy_numbers(session, numeric, source=p, order_by=p.c.customer_id)
+    else:
+        strings, numbers = await asyncio.gather(
+            _copy_out(side, text_query, text_schema),
+            copy_numbers(session, numeric, source=p, order_by=p.c.customer_id),
+        )
+    return strings.hstack(numbers).select(
+        pl.col(name).cast(dtype) for name, dtype in INPUT_SCHEMA.items()
+    )
 
 
 async def copy_or_fetch(

@@ -61,6 +61,7 @@ customer_profile = Table(
     Column("financial_assets", Float),
     Column("products", String(1024), nullable=False, server_default=""),
     Column("product_kinds", String(64), nullable=False, server_default=""),
+    postgresql_with={"fillfactor": 85},  # room for HOT updates (migration 0003)
 )
 
 activity_day = Table(

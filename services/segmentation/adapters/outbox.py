@@ -19,11 +19,22 @@ from shared import context
 from shared.db import MessagingTables
 
 
-def random_uuids(n: int) -> pl.Series:
-    """``n`` random (version 4) UUIDs as text."""
+def ordered_uuids(n: int, *, now: dt.datetime) -> pl.Series:
+    """``n`` version-7 UUIDs as text, ascending: the time in milliseconds, then a counter.
+
+    Ascending ids go into the outbox's unique index at its right edge, which for a million
+    rows is several times cheaper than scattering random ones (RFC 9562, method 1 counters).
+    """
+    millis = int(now.timestamp() * 1000)
+    counter = np.arange(n, dtype=np.uint64)
     raw = np.frombuffer(os.urandom(16 * n), dtype=np.uint8).reshape(n, 16).copy()
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    raw[:, :6] = np.frombuffer(millis.to_bytes(6, "big"), dtype=np.uint8)
+    raw[:, 6] = 0x70 | ((counter >> 40) & 0x0F).astype(np.uint8)
+    raw[:, 7] = ((counter >> 32) & 0xFF).astype(np.uint8)
+    raw[:, 8] = 0x80 | ((counter >> 26) & 0x3F).astype(np.uint8)
+    for byte, shift in ((9, 18), (10, 10), (11, 2)):
+        raw[:, byte] = ((counter >> shift) & 0xFF).astype(np.uint8)
+    raw[:, 12] = ((counter & 0x03) << 6).astype(np.uint8) | (raw[:, 12] & 0x3F)
     hexed = pl.Series(np.frombuffer(raw.tobytes().hex().encode(), dtype="S32")).cast(pl.String)
     parts = [hexed.str.slice(a, b - a) for a, b in ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))]
     frame = pl.DataFrame({str(i): part for i, part in enumerate(parts)})
@@ -52,7 +63,7 @@ async def publish_frame(
     middle = f'","time":"{_timestamp(now)}","datacontenttype":"application/json","data":'
     tail = f',"correlationid":"{correlation}","partitionkey":"'
     events = data.select(
-        random_uuids(data.height).alias("event_id"),
+        ordered_uuids(data.height, now=now).alias("event_id"),
         pl.col("customer_id").alias("key"),
         pl.struct(pl.all()).struct.json_encode().alias("data"),
     )

@@ -68,6 +68,14 @@ class SegmentationUoW(UnitOfWork):
         )
         return self
 
+    def side_session(self) -> AsyncSession:
+        """Another connection, for reads that run beside this transaction (the recompute's).
+
+        Only safe while this transaction holds the valuation lock exclusively: nobody else
+        writes then, so the other connection reads the state this transaction started from.
+        """
+        return self._sessions()
+
     def now(self) -> dt.datetime:
         """The current time (from the injected clock)."""
         return self.clock()

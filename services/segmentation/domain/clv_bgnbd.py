@@ -178,14 +178,23 @@ def expected_transactions(
 ) -> FloatArray:
     """Expected repeat purchases in the next ``horizon`` time units, per customer (eq. 10)."""
     _check_unit(params, summary)
+    if_alive = expected_transactions_if_alive(params, summary.frequency, summary.T, horizon=horizon)
+    expected: FloatArray = if_alive * probability_alive(params, summary)
+    return expected
+
+
+def expected_transactions_if_alive(
+    params: BgNbdParams, frequency: NDArray[np.int64], age: FloatArray, *, horizon: float
+) -> FloatArray:
+    """Eq. 10 without its P(alive) factor: it depends on frequency and age ``T`` only."""
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
-    x = summary.frequency.astype(np.float64)
+    x = frequency.astype(np.float64)
     c = a + b + x - 1.0
-    z = horizon / (alpha + summary.T + horizon)
+    z = horizon / (alpha + age + horizon)
     # Euler's transformation turns ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; c; z), whose
     # hypergeometric factor overflows for large x, into a product of tame factors.
     hyp_term = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
-    expected: FloatArray = c / (a - 1.0) * (1.0 - hyp_term) * probability_alive(params, summary)
+    expected: FloatArray = c / (a - 1.0) * (1.0 - hyp_term)
     return expected
 
 

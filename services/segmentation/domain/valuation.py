@@ -26,13 +26,10 @@ from services.segmentation.domain.categories import (
     category_cutoffs,
 )
 from services.segmentation.domain.clv import (
-    UNITS_PER_MONTH,
     BgNbdParams,
     GammaGammaParams,
     RfmSummary,
-    customer_lifetime_value,
-    expected_transactions,
-    probability_alive,
+    predict,
 )
 from services.segmentation.domain.clv_summary import DAYS_PER_UNIT
 from services.segmentation.domain.contribution import (
@@ -253,20 +250,17 @@ def _clv(
     buyers = np.flatnonzero(_float(inputs, "active_days") > 0)
     if buyers.size == 0:
         return out
-    unit = model.bgnbd.time_unit
-    summary = _summary(inputs, buyers, today, unit)
-    horizon = params.clv_horizon_months * UNITS_PER_MONTH[unit]
-    out["p_alive"][buyers] = probability_alive(model.bgnbd, summary)
-    out["expected_transactions"][buyers] = expected_transactions(
-        model.bgnbd, summary, horizon=horizon
-    )
-    out["clv"][buyers] = customer_lifetime_value(
+    summary = _summary(inputs, buyers, today, model.bgnbd.time_unit)
+    predicted = predict(
         model.bgnbd,
         model.spend,
         summary,
         months=params.clv_horizon_months,
         monthly_discount_rate=params.clv_monthly_discount_rate,
     )
+    out["p_alive"][buyers] = predicted.p_alive
+    out["expected_transactions"][buyers] = predicted.expected_transactions
+    out["clv"][buyers] = predicted.clv
     return out
 
 

@@ -10,6 +10,7 @@ becomes their classification at the end of the previous month.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -17,9 +18,15 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from services.segmentation.adapters.bulk import delete_frame, insert_frame, upsert_frame
-from services.segmentation.adapters.orm import customer_value, segment_member
-from services.segmentation.adapters.population import current_population, read_memberships
+from services.segmentation.adapters.bulk import (
+    delete_frame,
+    insert_frame,
+    update_frame,
+    upsert_frame,
+)
+from services.segmentation.adapters.frames import read_population
+from services.segmentation.adapters.orm import customer_profile, customer_value, segment_member
+from services.segmentation.adapters.population import read_memberships, rolled_sums
 from services.segmentation.adapters.sql import hold_valuation_lock
 from services.segmentation.adapters.uow import SegmentationUoW
 from services.segmentation.domain import publication
@@ -69,10 +76,20 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
     session, today, now = uow.session, uow.today(), uow.now()
     await report.timed("lock", hold_valuation_lock(session, exclusive=True))
     document = await uow.figures.get("valuation") or {}
-    inputs, report.rolled_profiles = await report.timed(
-        "read",
-        current_population(session, today=today, rolled_on=document.get("rolled_on"), persist=True),
+    async with uow.side_session() as texts, uow.side_session() as buckets:
+        rolled, inputs = await report.timed(
+            "read",
+            asyncio.gather(
+                rolled_sums(buckets, today=today, rolled_on=document.get("rolled_on")),
+                read_population(session, side=texts),
+            ),
+        )
+    await report.timed(
+        "write_rolled", update_frame(session, customer_profile, rolled, key="customer_id")
     )
+    report.rolled_profiles = rolled.height
+    if not rolled.is_empty():
+        inputs = inputs.update(rolled, on="customer_id")
     period = now.strftime("%Y-%m")
     new_period = document.get("baseline_period") != period
     if new_period:
@@ -102,19 +119,22 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
 
 
 async def _publish_values(uow: SegmentationUoW, rows: pl.DataFrame, *, rewrite_all: bool) -> int:
-    """Store changed classifications (all rows when the baselines moved); publish changes."""
+    """Store changed classifications (all rows when the baselines moved); publish changes.
+
+    Customers classified for the first time are appended with COPY; the others updated.
+    """
     changes = publication.changed(rows)
-    stored = rows if rewrite_all else changes
+    stored = (rows if rewrite_all else changes).select(
+        "customer_id",
+        *publication.CLASSIFICATION,
+        *publication.BASELINES,
+        pl.lit(uow.now()).alias("valued_at"),
+        pl.col("old_tier").is_null().alias("first"),
+    )
+    first = pl.col("first")
+    await insert_frame(uow.session, customer_value, stored.filter(first).drop("first"))
     await upsert_frame(
-        uow.session,
-        customer_value,
-        stored.select(
-            "customer_id",
-            *publication.CLASSIFICATION,
-            *publication.BASELINES,
-            pl.lit(uow.now()).alias("valued_at"),
-        ),
-        keys=["customer_id"],
+        uow.session, customer_value, stored.filter(~first).drop("first"), keys=["customer_id"]
     )
     await publish_value_changes(uow, changes)
     return changes.height

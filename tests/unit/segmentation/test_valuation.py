@@ -144,3 +144,31 @@ def test_contribution_is_fees_plus_margins_minus_costs() -> None:
     # 365,000 x (2.2 % FTP - 1.2 % paid) over the year = 3,650, plus 40 fees, less 12 cost
     assert valued["contribution_365d"][0] == pytest.approx(3650.0 + 40.0 - 12.0)
     assert valued["contribution_30d"][0] == pytest.approx(300.0 + 40.0 - 12.0)
+
+
+def test_population_predictions_equal_the_one_by_one_clv_functions() -> None:
+    from importlib.resources import files
+
+    from services.segmentation.domain.clv import (
+        customer_lifetime_value,
+        predict,
+    )
+
+    path = files("lifetimes") / "datasets" / "CDNOW_sample.txt"
+    raw = np.loadtxt(path.read_text().splitlines(), dtype=str)
+    dates = np.array([f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in raw[:, 2]], "datetime64[D]")
+    log = Transactions(raw[:, 1].astype(np.int64), dates, raw[:, -1].astype(np.float64))
+    summary = summarize(log, calibration_end="1997-09-30")
+    bgnbd, spend = fit_bgnbd(summary), fit_gamma_gamma(summary)
+
+    predicted = predict(bgnbd, spend, summary, months=12, monthly_discount_rate=0.01)
+
+    np.testing.assert_allclose(predicted.p_alive, probability_alive(bgnbd, summary))
+    np.testing.assert_allclose(
+        predicted.expected_transactions,
+        expected_transactions(bgnbd, summary, horizon=12 * 4.345),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        predicted.clv, customer_lifetime_value(bgnbd, spend, summary, months=12), rtol=1e-10
+    )

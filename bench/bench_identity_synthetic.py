@@ -26,7 +26,6 @@ import asyncpg
 
 from services.identity.adapters.vault import Vault
 from services.identity.domain import (
-    SurvivorshipPolicy,
     blocking_keys,
     prepare,
     record_from_dict,
@@ -143,9 +142,9 @@ def returning_without_id(i: int, visit: int) -> dict[str, Any]:
     }
 
 
-def rows_for(start: int, stop: int, vault: VaultSettings, trust: dict[str, int]) -> Rows:
+def rows_for(start: int, stop: int, vault: VaultSettings) -> Rows:
     """The rows customers ``start..stop-1`` get when each creates a customer (one process)."""
-    sealer, policy = Vault(vault), SurvivorshipPolicy(source_trust=trust)
+    sealer = Vault(vault)
     at = dt.datetime.now(dt.UTC)
     out: Rows = {table: [] for table in ("customer", "customer_key", "source_record")}
     out |= {"record_key": [], "customer_event": []}
@@ -154,7 +153,7 @@ def rows_for(start: int, stop: int, vault: VaultSettings, trust: dict[str, int])
         keys = blocking_keys(prepare(record))
         customer_id = str(uuid.uuid4())
         data_key, wrapped = sealer.new_data_key()
-        summary = summarize([record], policy)
+        summary = summarize([record])
         branches, channels = json.dumps(summary.branches), json.dumps(summary.channels)
         out["customer"].append(
             (customer_id, record.kind, "active", None, summary.home_branch, branches, channels,
@@ -194,14 +193,13 @@ async def bulk_load(database_url: str, start: int, stop: int, *, chunk: int = 10
     had published them. Then the id sequence is moved past the largest id used.
     """
     settings = Settings(env="test", database_url=database_url)
-    trust = dict(settings.matching.source_trust)
     connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
     loop = asyncio.get_running_loop()
     try:
         with ProcessPoolExecutor(2) as pool:
             bounds = [(a, min(a + chunk, stop)) for a in range(start, stop, chunk)]
             pending = [
-                loop.run_in_executor(pool, rows_for, a, b, settings.vault, trust) for a, b in bounds
+                loop.run_in_executor(pool, rows_for, a, b, settings.vault) for a, b in bounds
             ]
             for done, future in enumerate(pending, 1):
                 rows = await future

@@ -47,6 +47,7 @@ from services.identity.domain.records import Address, SourceRecord, record_from_
 from services.identity.domain.survivorship import (
     GoldenRecord,
     SurvivorshipPolicy,
+    branch_summary,
     build_golden_record,
 )
 
@@ -72,6 +73,7 @@ __all__ = [
     "SurvivorshipPolicy",
     "batch_keys",
     "blocking_keys",
+    "branch_summary",
     "build_golden_record",
     "default_model",
     "fit_model",

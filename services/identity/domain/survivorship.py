@@ -111,6 +111,7 @@ def build_golden_record(
     named, born = chosen.get("name"), chosen.get("birth_date")
     gender, lived = chosen.get("gender"), chosen.get("address")
     identifiers = _identifiers(ranked(records, policy))
+    home, branches, channels = branch_summary(records)
     return GoldenRecord(
         kind=ranked(records, policy)[0].kind,
         given_name=named.given_name if named else None,
@@ -120,9 +121,9 @@ def build_golden_record(
         gender=gender.gender if gender else None,
         address=lived.address if lived else None,
         identifiers=identifiers,
-        home_branch=_home_branch(records),
-        branches=tuple(sorted({r.branch for r in records if r.branch})),
-        channels=tuple(sorted({r.channel for r in records if r.channel})),
+        home_branch=home,
+        branches=branches,
+        channels=channels,
         provenance={name: record.key for name, record in chosen.items()},
         completeness=_completeness(chosen, identifiers),
     )
@@ -135,6 +136,15 @@ def _identifiers(order: list[SourceRecord]) -> tuple[Identifier, ...]:
         for identifier in record.identifiers:
             seen.setdefault(identifier, position)
     return tuple(sorted(seen, key=lambda i: (i.type, seen[i], i.value)))
+
+
+def branch_summary(
+    records: Sequence[SourceRecord],
+) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
+    """Home branch, every branch and every channel: the golden record's non-PII facts."""
+    branches = tuple(sorted({r.branch for r in records if r.branch}))
+    channels = tuple(sorted({r.channel for r in records if r.channel}))
+    return _home_branch(records), branches, channels
 
 
 def _home_branch(records: Sequence[SourceRecord]) -> str | None:

@@ -11,7 +11,7 @@ from services.identity.adapters.codec import decode_record, encode_record, recor
 from services.identity.adapters.records import StoredRecord
 from services.identity.adapters.uow import IdentityUnitOfWork
 from services.identity.adapters.vault import decrypt, encrypt
-from services.identity.domain import SourceRecord, SurvivorshipPolicy, build_golden_record
+from services.identity.domain import SourceRecord, SurvivorshipPolicy, branch_summary
 from shared import context
 from shared.contracts import CustomerRegistered, CustomerUpdated
 
@@ -90,12 +90,12 @@ class Summary:
     channels: list[str]
 
 
-def summarize(
-    records: Sequence[StoredRecord | SourceRecord], policy: SurvivorshipPolicy
-) -> Summary:
+def summarize(records: Sequence[StoredRecord | SourceRecord]) -> Summary:
     """Home branch and every branch and channel, by the survivorship rules, without PII."""
     stubs = [
-        SourceRecord(
+        r
+        if isinstance(r, SourceRecord)
+        else SourceRecord(
             r.source_system,
             r.source_record_id,
             branch=r.branch,
@@ -104,8 +104,8 @@ def summarize(
         )
         for r in records
     ]
-    golden = build_golden_record(stubs, policy)
-    return Summary(golden.home_branch, list(golden.branches), list(golden.channels))
+    home, branches, channels = branch_summary(stubs)
+    return Summary(home, list(branches), list(channels))
 
 
 def _aware(at: dt.datetime | None) -> dt.datetime | None:
@@ -136,7 +136,7 @@ async def refresh_customers(
     updates = []
     for customer_id in sorted(found):
         old, rows = found[customer_id]
-        summary = summarize(rows, config.policy)
+        summary = summarize(rows)
         diff = _diff(old, summary)
         if diff:
             updates.append(_update(customer_id, summary))

@@ -161,7 +161,7 @@ async def _resolve_fresh(
         max_postings=config.max_postings,
         keys=fresh_keys,
     )
-    review_ids, created = await store_new(items, hashes, uow=uow, config=config, actor=actor)
+    review_ids, created = await store_new(items, hashes, uow=uow, actor=actor)
     answers = {}
     for position, (index, item) in enumerate(zip(fresh, items, strict=True)):
         if not item.created:

@@ -18,7 +18,6 @@ from services.identity.domain import (
 )
 from services.identity.handlers.common import (
     Actor,
-    IdentityConfig,
     Summary,
     changed_attributes,
     decrypt_records,
@@ -36,7 +35,6 @@ async def store_new(
     hashes: Mapping[str, bytes],
     *,
     uow: IdentityUnitOfWork,
-    config: IdentityConfig,
     actor: Actor,
 ) -> tuple[dict[int, int], dict[str, tuple[str, Summary]]]:
     """Store resolved records and their new customers.
@@ -45,7 +43,7 @@ async def store_new(
     """
     at = now()
     created = [item for item in items if item.created]
-    summaries = _new_summaries(items, config)
+    summaries = _new_summaries(items)
     data_keys, key_rows = uow.keys.new([item.customer_id for item in created], at=at)
     data_keys |= await uow.keys.load({item.customer_id for item in items} - data_keys.keys())
     record_ids = await uow.write_new(
@@ -92,14 +90,14 @@ async def _open_reviews(
     return by_position
 
 
-def _new_summaries(items: Sequence[BatchItem], config: IdentityConfig) -> dict[str, Summary]:
+def _new_summaries(items: Sequence[BatchItem]) -> dict[str, Summary]:
     """Summaries of the batch's new customers: all their records are in the batch."""
     records: dict[str, list[SourceRecord]] = defaultdict(list)
     new = {item.customer_id for item in items if item.created}
     for item in items:
         if item.customer_id in new:
             records[item.customer_id].append(item.record.record)
-    return {cid: summarize(rs, config.policy) for cid, rs in records.items()}
+    return {cid: summarize(rs) for cid, rs in records.items()}
 
 
 def _customer_row(item: BatchItem, summary: Summary, at: dt.datetime) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from services.identity.adapters.records import StoredRecord
-from services.identity.domain import SurvivorshipPolicy, default_model
+from services.identity.domain import default_model
 from services.identity.handlers.admin import k_anonymous_frequencies
 from services.identity.handlers.common import changed_attributes, summarize
 from services.identity.handlers.identify import Outcome, parse
@@ -40,7 +40,7 @@ def test_the_summary_keeps_the_first_branch_as_home_and_every_channel() -> None:
         return StoredRecord(i, "c", "c", "core", str(i), "person", branch, channel, at)
 
     rows = [stored(1, "0202", "app", 2024), stored(2, "0101", "counter", 2019)]
-    summary = summarize(rows, SurvivorshipPolicy())
+    summary = summarize(rows)
     assert (summary.home_branch, summary.branches, summary.channels) == (
         "0101",
         ["0101", "0202"],

@@ -8,9 +8,9 @@ Every business parameter of the differentiation figures is here, nested by topic
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.segmentation.domain.categories import CategoryParams
 from services.segmentation.domain.contribution import (
@@ -20,7 +20,9 @@ from services.segmentation.domain.contribution import (
 from services.segmentation.domain.pareto import AbcParams
 from services.segmentation.domain.tiers import TierParams
 from services.segmentation.domain.vocabulary import AbcClass
-from shared.settings import ServiceSettings
+from shared.settings import KafkaSettings, ServiceSettings
+
+CONSUMER_BATCH_SIZE = 1000
 
 
 class ContributionSettings(BaseModel):
@@ -102,6 +104,7 @@ class Settings(ServiceSettings):
 
     service: str = "segmentation"
     database_url: str = "sqlite+aiosqlite:///.data/segmentation.db"
+    kafka: KafkaSettings = KafkaSettings(consumer_batch_size=CONSUMER_BATCH_SIZE)
     contribution: ContributionSettings = ContributionSettings()
     tiers: TierSettings = TierSettings()
     abc: AbcSettings = AbcSettings()
@@ -111,6 +114,16 @@ class Settings(ServiceSettings):
     rfm_window: Literal["90d", "365d", "all"] = "365d"
     recompute_interval_s: float = Field(default=900.0, ge=0.0)
     segment_sample_size: int = Field(default=20, ge=0, le=1000)
+
+    @field_validator("kafka", mode="before")
+    @classmethod
+    def _bigger_batches(cls, value: Any) -> Any:
+        # A consumer batch is one transaction whose per-batch costs (a dozen round trips, the
+        # vectorized valuation) amortize over its events: 1,000 folds ~25 % faster than 500.
+        # Applied to settings given field by field (IDIC_KAFKA__*), unless they set it.
+        if isinstance(value, dict):
+            return {"consumer_batch_size": CONSUMER_BATCH_SIZE, **value}
+        return value
 
     @model_validator(mode="after")
     def _check_parameters(self) -> Settings:

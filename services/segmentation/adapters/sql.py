@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Table, any_, bindparam, func, select, text, tuple_
@@ -100,7 +101,10 @@ async def _staged_upsert(
         f'CREATE TEMPORARY TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
         f'SELECT {names} FROM "{table.name}" WITH NO DATA'
     )
-    records = [tuple(row[c] for c in columns) for row in rows]
+    pick = itemgetter(*columns)
+    records = (
+        [pick(row) for row in rows] if len(columns) > 1 else [(row[columns[0]],) for row in rows]
+    )
     await raw.copy_records_to_table(stage, records=records, columns=columns)
     await raw.execute(
         f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{stage}" '

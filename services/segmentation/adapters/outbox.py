@@ -58,6 +58,15 @@ async def publish_frame(
     """Write one event per row of ``data`` (its ``customer_id`` is the subject and key)."""
     if data.is_empty():
         return 0
+    rows = envelopes(data, event_type=event_type, topic=topic, source=source, now=now)
+    await insert_frame(session, tables.outbox, rows)
+    return rows.height
+
+
+def envelopes(
+    data: pl.DataFrame, *, event_type: str, topic: str, source: str, now: dt.datetime
+) -> pl.DataFrame:
+    """Outbox rows: a structured-mode CloudEvent per row of ``data`` (its ``data``)."""
     correlation = context.correlation_id.get() or context.new_id()
     head = f'","source":"{source}","type":"{event_type}","subject":"'
     middle = f'","time":"{_timestamp(now)}","datacontenttype":"application/json","data":'
@@ -67,23 +76,22 @@ async def publish_frame(
         pl.col("customer_id").alias("key"),
         pl.struct(pl.all()).struct.json_encode().alias("data"),
     )
-    rows = events.select(
+    value = pl.concat_str(
+        pl.lit('{"specversion":"1.0","id":"'),
+        "event_id",
+        pl.lit(head),
+        "key",
+        pl.lit(middle),
+        "data",
+        pl.lit(tail),
+        "key",
+        pl.lit('"}'),
+    )
+    return events.select(
         "event_id",
         pl.lit(topic).alias("topic"),
         "key",
         pl.lit(event_type).alias("event_type"),
-        pl.concat_str(
-            pl.lit('{"specversion":"1.0","id":"'),
-            "event_id",
-            pl.lit(head),
-            "key",
-            pl.lit(middle),
-            "data",
-            pl.lit(tail),
-            "key",
-            pl.lit('"}'),
-        ).alias("value"),
+        value.alias("value"),
         pl.lit(now).alias("created_at"),
     )
-    await insert_frame(session, tables.outbox, rows)
-    return rows.height

@@ -37,27 +37,45 @@ async def current_population(
     return inputs, rolled.height
 
 
+_ROLLING = [c for c in WINDOW_COLUMNS if not c.endswith(f"_{ALL}")]
+_NONE = pl.DataFrame(schema={"customer_id": pl.String})
+
+
 async def rolled_sums(session: AsyncSession, *, today: int, rolled_on: int | None) -> pl.DataFrame:
     """Window sums, valid today, of the customers whose sums changed since they were valid.
 
     Only customers with buckets on the days that left or entered a window since then change;
     every other customer's sums are valid today as they stand.
     """
-    p, b = customer_profile, activity_day
     start = rolled_on
     if start is None:
-        start = await session.scalar(select(func.min(p.c.windows_on)))
+        start = await session.scalar(select(func.min(customer_profile.c.windows_on)))
     if start is None or start >= today:
-        return pl.DataFrame(schema={"customer_id": pl.String})
+        return _NONE
+    buckets = await _band_buckets(session, start=start, today=today)
+    if buckets.is_empty():
+        return _NONE
+    deltas = roll_deltas(buckets, rolled_on=rolled_on, today=today)
+    current = buckets.select("customer_id", *(f"now_{c}" for c in _ROLLING)).unique("customer_id")
+    return current.join(deltas, on="customer_id").select(
+        "customer_id",
+        *((pl.col(f"now_{c}") + pl.col(c)).alias(c) for c in _ROLLING),
+        pl.lit(today, dtype=pl.Int64).alias("windows_on"),
+    )
+
+
+async def _band_buckets(session: AsyncSession, *, start: int, today: int) -> pl.DataFrame:
+    """Buckets on days that left or entered a window since ``start``, with their customer's
+    ``windows_on`` and current sums (``now_*``), for customers not rolled to today yet."""
+    p, b = customer_profile, activity_day
     bands = [(start - n, today - n) for n in WINDOW_DAYS.values()] + [(start, today)]
-    rolling = [c for c in WINDOW_COLUMNS if not c.endswith(f"_{ALL}")]
     query = (
         select(
             b.c.customer_id,
             b.c.day,
             *(b.c[f] for f in DAY_FIELDS),
             p.c.windows_on,
-            *(p.c[c].label(f"now_{c}") for c in rolling),
+            *(p.c[c].label(f"now_{c}") for c in _ROLLING),
         )
         .join(p, p.c.customer_id == b.c.customer_id)
         .where(
@@ -69,18 +87,9 @@ async def rolled_sums(session: AsyncSession, *, today: int, rolled_on: int | Non
         "day": pl.Int64(),
         **{f: pl.Float64() for f in DAY_FIELDS},
         "windows_on": pl.Int64(),
-        **{f"now_{c}": pl.Float64() for c in rolling},
+        **{f"now_{c}": pl.Float64() for c in _ROLLING},
     }
-    buckets = await copy_or_fetch(session, query, schema)
-    if buckets.is_empty():
-        return pl.DataFrame(schema={"customer_id": pl.String})
-    deltas = roll_deltas(buckets, rolled_on=rolled_on, today=today)
-    current = buckets.select("customer_id", *(f"now_{c}" for c in rolling)).unique("customer_id")
-    return current.join(deltas, on="customer_id").select(
-        "customer_id",
-        *((pl.col(f"now_{c}") + pl.col(c)).alias(c) for c in rolling),
-        pl.lit(today, dtype=pl.Int64).alias("windows_on"),
-    )
+    return await copy_or_fetch(session, query, schema)
 
 
 async def read_memberships(session: AsyncSession) -> pl.DataFrame:

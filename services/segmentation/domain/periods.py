@@ -52,29 +52,43 @@ def monthly_periods(
     starts = month_starts(today, months)
     ends = [*(s - 1 for s in starts[1:]), today]
     ordered = sorted(buckets, key=lambda item: item[0])
-    deposit, loan = opening.deposit_delta, opening.loan_delta
+    balances = (opening.deposit_delta, opening.loan_delta)
     periods = []
     for start, end in zip(starts, ends, strict=True):
         inside = [(d, b) for d, b in ordered if start <= d <= end]
-        days = end - start + 1
-        dep_days = deposit * days + sum(b.deposit_delta * (end - d + 1) for d, b in inside)
-        loan_days = loan * days + sum(b.loan_delta * (end - d + 1) for d, b in inside)
-        deposit += sum(b.deposit_delta for _, b in inside)
-        loan += sum(b.loan_delta for _, b in inside)
-        activity = PeriodActivity(
-            days=days,
-            fee_income=sum(b.fee_income for _, b in inside),
-            avg_deposit_balance=dep_days / days,
-            avg_loan_balance=loan_days / days,
-            carried_cost=sum(b.cost_to_serve for _, b in inside),
-        )
-        periods.append(
-            Period(
-                start=day_date(start),
-                end=day_date(end),
-                txn_count=sum(b.txn_count for _, b in inside),
-                txn_amount=sum(b.txn_amount for _, b in inside),
-                contribution=compute_contribution(activity, params),
-            )
-        )
+        period, balances = _period(start, end, inside, balances, params)
+        periods.append(period)
     return periods
+
+
+def _period(
+    start: int,
+    end: int,
+    inside: list[tuple[int, DayDelta]],
+    balances: tuple[float, float],
+    params: ContributionParams,
+) -> tuple[Period, tuple[float, float]]:
+    """One month from its buckets and the (deposit, loan) balances carried in; and out."""
+    deposit, loan = balances
+    days = end - start + 1
+    deposit_days = deposit * days + sum(b.deposit_delta * (end - d + 1) for d, b in inside)
+    loan_days = loan * days + sum(b.loan_delta * (end - d + 1) for d, b in inside)
+    activity = PeriodActivity(
+        days=days,
+        fee_income=sum(b.fee_income for _, b in inside),
+        avg_deposit_balance=deposit_days / days,
+        avg_loan_balance=loan_days / days,
+        carried_cost=sum(b.cost_to_serve for _, b in inside),
+    )
+    period = Period(
+        start=day_date(start),
+        end=day_date(end),
+        txn_count=sum(b.txn_count for _, b in inside),
+        txn_amount=sum(b.txn_amount for _, b in inside),
+        contribution=compute_contribution(activity, params),
+    )
+    carried = (
+        deposit + sum(b.deposit_delta for _, b in inside),
+        loan + sum(b.loan_delta for _, b in inside),
+    )
+    return period, carried

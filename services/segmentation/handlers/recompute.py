@@ -32,7 +32,7 @@ from services.segmentation.adapters.uow import SegmentationUoW
 from services.segmentation.domain import publication
 from services.segmentation.domain.activity import day_date, window_column
 from services.segmentation.domain.rules import evaluate_segments_frame
-from services.segmentation.domain.valuation import valuate
+from services.segmentation.domain.valuation import Valuation, valuate
 from services.segmentation.handlers.publishing import (
     publish_membership_changes,
     publish_value_changes,
@@ -73,30 +73,16 @@ class RecomputeReport:
 async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
     """Value every customer now and publish what changed (the caller commits)."""
     report = RecomputeReport(as_of=day_date(uow.today()))
-    session, today, now = uow.session, uow.today(), uow.now()
-    await report.timed("lock", hold_valuation_lock(session, exclusive=True))
+    await report.timed("lock", hold_valuation_lock(uow.session, exclusive=True))
     document = await uow.figures.get("valuation") or {}
-    async with uow.side_session() as texts, uow.side_session() as buckets:
-        rolled, inputs = await report.timed(
-            "read",
-            asyncio.gather(
-                rolled_sums(buckets, today=today, rolled_on=document.get("rolled_on")),
-                read_population(session, side=texts),
-            ),
-        )
-    await report.timed(
-        "write_rolled", update_frame(session, customer_profile, rolled, key="customer_id")
-    )
-    report.rolled_profiles = rolled.height
-    if not rolled.is_empty():
-        inputs = inputs.update(rolled, on="customer_id")
-    period = now.strftime("%Y-%m")
+    inputs = await _current_population(uow, report, rolled_on=document.get("rolled_on"))
+    period = uow.now().strftime("%Y-%m")
     new_period = document.get("baseline_period") != period
     if new_period:
         inputs = publication.refresh_baselines(inputs)
     context = await load_context(uow)
     valuation = report.timed_sync(
-        "valuate", lambda: valuate(inputs, uow.params, today=today, model=context.model)
+        "valuate", lambda: valuate(inputs, uow.params, today=uow.today(), model=context.model)
     )
     valued = valuation.frame
     report.customers = valued.height
@@ -105,9 +91,40 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
         "write_values", _publish_values(uow, rows, rewrite_all=new_period)
     )
     await report.timed("segments", _publish_segments(uow, context, valued, report))
+    await _save_figures(uow, valuation, period=period, report=report)
+    return report
+
+
+async def _current_population(
+    uow: SegmentationUoW, report: RecomputeReport, *, rolled_on: int | None
+) -> pl.DataFrame:
+    """Everyone's inputs with windows valid today; the rolled window sums are written back.
+
+    The three reads run concurrently on their own connections (safe under the exclusive lock).
+    """
+    async with uow.side_session() as texts, uow.side_session() as buckets:
+        rolled, inputs = await report.timed(
+            "read",
+            asyncio.gather(
+                rolled_sums(buckets, today=uow.today(), rolled_on=rolled_on),
+                read_population(uow.session, side=texts),
+            ),
+        )
+    await report.timed(
+        "write_rolled", update_frame(uow.session, customer_profile, rolled, key="customer_id")
+    )
+    report.rolled_profiles = rolled.height
+    return inputs if rolled.is_empty() else inputs.update(rolled, on="customer_id")
+
+
+async def _save_figures(
+    uow: SegmentationUoW, valuation: Valuation, *, period: str, report: RecomputeReport
+) -> None:
+    """Store the population figures (for folding until the next recompute) and the Pareto."""
+    now, valued = uow.now(), valuation.frame
     figures = {
         "figures": valuation.figures.to_dict(),
-        "rolled_on": today,
+        "rolled_on": uow.today(),
         "baseline_period": period,
         "customers": valued.height,
     }
@@ -115,7 +132,6 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
     basis = valued[window_column("contribution", uow.params.abc_window)]
     pareto = report.timed_sync("pareto", lambda: pareto_document(basis, valued["abc_class"]))
     await uow.figures.save("pareto", {**pareto, "as_of": str(report.as_of)}, now=now)
-    return report
 
 
 async def _publish_values(uow: SegmentationUoW, rows: pl.DataFrame, *, rewrite_all: bool) -> int:

@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "serve":
             cmd.add_argument("--host", default="0.0.0.0")
             cmd.add_argument("--port", type=int, default=None)
+            cmd.add_argument("--workers", type=int, default=1, help="API processes (default 1)")
     return parser
 
 
@@ -72,8 +73,21 @@ def _serve(args: argparse.Namespace) -> int:
     spec = SERVICES[args.service]
     settings = _settings(spec)
     configure_logging(service=spec.name, level=settings.log_level, json=settings.log_json)
+    port = args.port or spec.port
+    if args.workers > 1:  # separate processes: each builds its app from the environment
+        target = f"services.{spec.name}.main:create_app"
+        uvicorn.run(
+            target,
+            factory=True,
+            host=args.host,
+            port=port,
+            workers=args.workers,
+            log_config=None,
+            access_log=False,
+        )
+        return 0
     app = spec.module("main").create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port or spec.port, log_config=None, access_log=False)
+    uvicorn.run(app, host=args.host, port=port, log_config=None, access_log=False)
     return 0
 
 

@@ -32,6 +32,8 @@ class Runtime:
             settings.database_url,
             pool_size=settings.database_pool_size,
             echo=settings.database_echo,
+            pre_ping=settings.database_pre_ping,
+            recycle_s=settings.database_recycle_s,
         )
         return cls(settings, engine, session_factory(engine), tables, Metrics(settings.service))
 

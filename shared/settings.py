@@ -57,6 +57,10 @@ class ServiceSettings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///.data/idic.db"
     database_pool_size: int = Field(default=10, ge=1)
     database_echo: bool = False
+    # A liveness ping per pool checkout survives database fail-overs at one round trip a call;
+    # turn it off for latency when connections are recycled often enough instead.
+    database_pre_ping: bool = True
+    database_recycle_s: int = Field(default=1800, ge=-1)
     log_level: str = "INFO"
     log_json: bool = True
     worker_port: int = Field(default=0, ge=0, le=65535)

@@ -33,12 +33,24 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    echo: bool = False,
+    pre_ping: bool = True,
+    recycle_s: int = 1800,
+) -> AsyncEngine:
     """Create the async engine for ``url``, tuned for its backend."""
     if is_sqlite(url):
         return _sqlite_engine(url, echo=echo)
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=pre_ping,
+        pool_recycle=recycle_s,
+        echo=echo,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -73,39 +73,43 @@ def _population_query() -> Any:
 
 
 async def read_population(
-    session: AsyncSession, *, side: AsyncSession | None = None
+    session: AsyncSession, *, sides: Sequence[AsyncSession] = ()
 ) -> pl.DataFrame:
     """Valuation inputs of every customer, in id order.
 
-    On PostgreSQL the text and the numeric columns come in two ``COPY``s, concurrently when
-    a ``side`` session (another connection) is given.
+    On PostgreSQL three ``COPY``s (profile text, profile numbers in binary, published values)
+    are joined here; given two ``sides`` (other connections) they run concurrently.
     """
     if not is_postgres(session):
         return await copy_or_fetch(session, _population_query(), INPUT_SCHEMA)
     p, v = customer_profile, customer_value
-    texts = [name for name, dtype in INPUT_SCHEMA.items() if dtype == pl.String()]
-    text_query = (
-        select(*(v.c[n] if n in VALUE_COLUMNS else p.c[n] for n in texts))
-        .select_from(p.outerjoin(v, v.c.customer_id == p.c.customer_id))
-        .order_by(p.c.customer_id)
-    )
+    texts = [n for n, t in INPUT_SCHEMA.items() if t == pl.String() and n not in VALUE_COLUMNS]
     numeric = {
         name: p.c.relationship_start_day if name == "tenure_start_day" else p.c[name]
         for name in INPUT_SCHEMA
-        if name not in texts
+        if INPUT_SCHEMA[name] != pl.String()
     }
-    text_schema = {n: INPUT_SCHEMA[n] for n in texts}
-    if side is None:
-        strings = await _copy_out(session, text_query, text_schema)
-        numbers = await copy_numbers(session, numeric, source=p, order_by=p.c.customer_id)
-    else:
-        strings, numbers = await asyncio.gather(
-            _copy_out(side, text_query, text_schema),
-            copy_numbers(session, numeric, source=p, order_by=p.c.customer_id),
-        )
-    return strings.hstack(numbers).select(
-        pl.col(name).cast(dtype) for name, dtype in INPUT_SCHEMA.items()
+    value_schema: dict[str, pl.DataType] = {
+        "customer_id": pl.String(),
+        **{n: pl.String() for n in VALUE_COLUMNS},
+    }
+    text_read = _copy_out(
+        sides[0] if sides else session,
+        select(*(p.c[n] for n in texts)).order_by(p.c.customer_id),
+        {n: INPUT_SCHEMA[n] for n in texts},
     )
+    value_read = _copy_out(
+        sides[1] if len(sides) > 1 else session,
+        select(v.c.customer_id, *(v.c[n] for n in VALUE_COLUMNS)).order_by(v.c.customer_id),
+        value_schema,
+    )
+    number_read = copy_numbers(session, numeric, source=p, order_by=p.c.customer_id)
+    if len(sides) > 1:
+        strings, values, numbers = await asyncio.gather(text_read, value_read, number_read)
+    else:
+        strings, values, numbers = await text_read, await value_read, await number_read
+    joined = strings.hstack(numbers).join(values, on="customer_id", how="left")
+    return joined.select(pl.col(name).cast(dtype) for name, dtype in INPUT_SCHEMA.items())
 
 
 async def copy_or_fetch(

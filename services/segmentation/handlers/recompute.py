@@ -100,14 +100,18 @@ async def _current_population(
 ) -> pl.DataFrame:
     """Everyone's inputs with windows valid today; the rolled window sums are written back.
 
-    The three reads run concurrently on their own connections (safe under the exclusive lock).
+    The four reads run concurrently on their own connections (safe under the exclusive lock).
     """
-    async with uow.side_session() as texts, uow.side_session() as buckets:
+    async with (
+        uow.side_session() as texts,
+        uow.side_session() as values,
+        uow.side_session() as days,
+    ):
         rolled, inputs = await report.timed(
             "read",
             asyncio.gather(
-                rolled_sums(buckets, today=uow.today(), rolled_on=rolled_on),
-                read_population(uow.session, side=texts),
+                rolled_sums(days, today=uow.today(), rolled_on=rolled_on),
+                read_population(uow.session, sides=(texts, values)),
             ),
         )
     await report.timed(

@@ -161,7 +161,8 @@ async def roll_profiles(
     for cid, profile in profiles.items():
         if cid in stale:
             roll(profile.sums, buckets[cid], since=stale[cid], to=today)
-        profile.windows_on = today
+        # never backwards: a clock behind the last roll leaves the sums valid on that day
+        profile.windows_on = max(since[cid], today)
 
 
 async def customer_buckets(

@@ -92,14 +92,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from shared.worker_main import worker_main
-
-    spec = SERVICES[args.service]
-    worker_main(
-        _settings(spec),
-        bootstrap=spec.module("bootstrap").bootstrap,
-        subscriptions=spec.module("events").SUBSCRIPTIONS,
-    )
+    # Each service's worker module owns its start-up (some run more than the shared loop).
+    SERVICES[args.service].module("worker").main()
     return 0
 
 

@@ -7,5 +7,11 @@ from services.lifecycle.events import SUBSCRIPTIONS
 from services.lifecycle.settings import get_settings
 from shared.worker_main import worker_main
 
-if __name__ == "__main__":
+
+def main() -> None:
+    """Run the worker until SIGTERM/SIGINT."""
     worker_main(get_settings(), bootstrap=bootstrap, subscriptions=SUBSCRIPTIONS)
+
+
+if __name__ == "__main__":
+    main()

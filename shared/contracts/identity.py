@@ -19,63 +19,58 @@ class _CustomerEvent(EventPayload):
     topic: ClassVar[str] = IDENTITY_CUSTOMERS
 
 
-class CustomerRegistered(_CustomerEvent):
+class _CustomerFacts(_CustomerEvent):
+    """What consumers may know of a customer: the kind and where the bank has seen them."""
+
+    customer_id: CustomerId
+    kind: CustomerKind
+    home_branch: str | None = None
+    branches: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+    occurred_at: AwareDatetime
+
+
+class CustomerRegistered(_CustomerFacts):
     """A new customer was recognised."""
 
     event_type: ClassVar[str] = "identity.customer.registered.v1"
 
-    customer_id: CustomerId
-    kind: CustomerKind
-    home_branch: str | None = None
-    branches: list[str] = Field(default_factory=list)
-    channels: list[str] = Field(default_factory=list)
     # True when the record behind it waits for a clerk, who may still merge it into another.
     pending_review: bool = False
-    occurred_at: AwareDatetime
 
 
-class CustomerUpdated(_CustomerEvent):
+class CustomerUpdated(_CustomerFacts):
     """The customer's golden record changed (a new source record, a correction)."""
 
     event_type: ClassVar[str] = "identity.customer.updated.v1"
 
-    customer_id: CustomerId
-    kind: CustomerKind
-    home_branch: str | None = None
-    branches: list[str] = Field(default_factory=list)
-    channels: list[str] = Field(default_factory=list)
     changed: list[str] = Field(default_factory=list)
+
+
+class _SurvivorEvent(_CustomerEvent):
+    survivor_id: CustomerId
+    reason: str = ""
     occurred_at: AwareDatetime
 
+    def subject(self) -> str | None:
+        """Keyed by the survivor, so its merges and unmerges stay in order."""
+        return self.survivor_id
 
-class CustomerMerged(_CustomerEvent):
+
+class CustomerMerged(_SurvivorEvent):
     """Two customer ids turned out to be one person: fold ``merged_id`` into ``survivor_id``."""
 
     event_type: ClassVar[str] = "identity.customer.merged.v1"
 
-    survivor_id: CustomerId
     merged_id: CustomerId
-    reason: str = ""
-    occurred_at: AwareDatetime
-
-    def subject(self) -> str | None:
-        """Keyed by the survivor, so its events stay in order."""
-        return self.survivor_id
 
 
-class CustomerUnmerged(_CustomerEvent):
+class CustomerUnmerged(_SurvivorEvent):
     """A merge was undone: ``restored_id`` exists again beside ``survivor_id``."""
 
     event_type: ClassVar[str] = "identity.customer.unmerged.v1"
 
-    survivor_id: CustomerId
     restored_id: CustomerId
-    reason: str = ""
-    occurred_at: AwareDatetime
-
-    def subject(self) -> str | None:
-        """Keyed by the survivor, like the merge it undoes."""
-        return self.survivor_id
 
 
 class CustomerErased(_CustomerEvent):

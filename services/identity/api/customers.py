@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
@@ -49,6 +49,16 @@ async def lookup(
     return CustomerList(items=[CustomerRead.of(v, masked=not who.pii) for v in views])
 
 
+async def _golden(request: Request, customer_id: str, container: Any, who: Any) -> Any:
+    """Read (and audit) the customer behind ``customer_id``, following merges."""
+    async with container.uow() as uow:
+        found = await reads.get_customer(
+            customer_id, uow=uow, config=container.config, actor=who, resource=resource(request)
+        )
+        await uow.commit()
+    return found
+
+
 @router.get("/customers/{customer_id}", summary="A customer's golden record")
 async def get_customer(
     request: Request,
@@ -58,11 +68,7 @@ async def get_customer(
 ) -> CustomerRead:
     """The golden record; a merged id answers with its survivor (``merged_into``)."""
     who = actor(user)
-    async with container.uow() as uow:
-        found = await reads.get_customer(
-            customer_id, uow=uow, config=container.config, actor=who, resource=resource(request)
-        )
-        await uow.commit()
+    found = await _golden(request, customer_id, container, who)
     return CustomerRead.of(found, masked=not who.pii)
 
 
@@ -75,11 +81,7 @@ async def get_records(
 ) -> SourceRecordList:
     """Every source record the customer holds (with their original customer)."""
     who = actor(user)
-    async with container.uow() as uow:
-        found = await reads.get_customer(
-            customer_id, uow=uow, config=container.config, actor=who, resource=resource(request)
-        )
-        await uow.commit()
+    found = await _golden(request, customer_id, container, who)
     return SourceRecordList.of(found, masked=not who.pii)
 
 

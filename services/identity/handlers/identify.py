@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from services.identity.adapters.postings import Postings
 from services.identity.adapters.records import StoredRecord
 from services.identity.adapters.uow import IdentityUnitOfWork
 from services.identity.domain import (
@@ -93,13 +94,20 @@ async def identify(
     parsed = parse(raws)
     valid = {i: p for i, p in enumerate(parsed) if isinstance(p, PreparedRecord)}
     keys_of = {i: blocking_keys(p) for i, p in valid.items()}
-    hashes = {key: uow.vault.blind(key) for keys in keys_of.values() for key in keys}
+    hashes = {key: uow.vault.blind(key) for key in frozenset().union(*keys_of.values())}
+    record_keys = [p.record.key for p in valid.values()]
+    postings: Postings | None = None
     if len(raws) == 1:
-        record_locks = [uow.vault.blind("rec:" + "\x1f".join(p.record.key)) for p in valid.values()]
+        record_locks = [uow.vault.blind("rec:" + "\x1f".join(key)) for key in record_keys]
         await uow.lock_keys([*hashes.values(), *record_locks])
+        # One round trip: the record as stored before if it was sent before, else candidates.
+        postings = await uow.records.postings(
+            list(hashes.values()), max_postings=config.max_postings, keys=record_keys
+        )
+        stored = postings.stored
     else:
         await uow.lock_registry()
-    stored = await uow.records.find(p.record.key for p in valid.values())
+        stored = await uow.records.find(record_keys)
     answers: dict[int, Outcome] = {i: p for i, p in enumerate(parsed) if isinstance(p, Outcome)}
     changed: dict[str, set[str]] = defaultdict(set)
     again = {i: p for i, p in valid.items() if p.record.key in stored}
@@ -109,7 +117,7 @@ async def identify(
     if fresh:
         fresh_keys = [keys_of[i] for i in fresh]
         new_answers, created = await _resolve_fresh(
-            fresh, fresh_keys, hashes, changed, uow=uow, config=config, actor=actor
+            fresh, fresh_keys, hashes, changed, postings, uow=uow, config=config, actor=actor
         )
         answers |= new_answers
     reviewing = {
@@ -145,13 +153,14 @@ async def _resolve_fresh(
     fresh_keys: Sequence[frozenset[str]],
     hashes: Mapping[str, bytes],
     changed: dict[str, set[str]],
+    postings: Postings | None,
     *,
     uow: IdentityUnitOfWork,
     config: IdentityConfig,
     actor: Actor,
 ) -> tuple[dict[int, Outcome], dict[str, tuple[str, Summary]]]:
     """Resolve never-seen records against the store and each other, then store them."""
-    stored = await candidates(uow, hashes, max_postings=config.max_postings)
+    stored = await candidates(uow, hashes, max_postings=config.max_postings, postings=postings)
     version, model = await uow.models.current()
     items = resolve_batch(
         list(fresh.values()),
@@ -175,10 +184,18 @@ async def _resolve_fresh(
 
 
 async def candidates(
-    uow: IdentityUnitOfWork, hashes: Mapping[str, bytes], *, max_postings: int
+    uow: IdentityUnitOfWork,
+    hashes: Mapping[str, bytes],
+    *,
+    max_postings: int,
+    postings: Postings | None = None,
 ) -> dict[str, list[Candidate]]:
-    """Stored records under each blocking key (by its hash); stop keys as over-full lists."""
-    postings = await uow.records.postings(list(hashes.values()), max_postings=max_postings)
+    """Stored records under each blocking key (by its hash); stop keys as over-full lists.
+
+    ``postings`` is what the store found for ``hashes`` when the caller fetched it already.
+    """
+    if postings is None:
+        postings = await uow.records.postings(list(hashes.values()), max_postings=max_postings)
     uow.keys.remember(postings.wrapped)
     plain = await decrypt_records(uow, postings.records.values())
     prepared = {rid: prepare(record) for rid, record in plain.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hmac
 import os
 
 import pytest
@@ -77,6 +78,13 @@ def test_blind_indexes_are_stable_per_index_key_and_reveal_nothing_without_it() 
     assert len(one.blind("ph:+8613800138000")) == 16
     assert one.blind("ph:+8613800138000") != one.blind("ph:+8613800138001")
     assert stranger.blind("ph:+8613800138000") != one.blind("ph:+8613800138000")
+
+
+def test_a_blind_index_is_the_truncated_hmac_sha256_stored_rows_were_written_with() -> None:
+    index_key = new_key()
+    raw = base64.b64decode(index_key.get_secret_value())
+    expected = hmac.digest(raw, b"id:id_card:X", "sha256")[:16]
+    assert vault(index_key=index_key).blind("id:id_card:X") == expected
 
 
 @pytest.mark.parametrize("bad", ["not base64!", base64.b64encode(b"short").decode()])

@@ -12,31 +12,44 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ARRAY, LargeBinary, bindparam, func, select, text
+from sqlalchemy import ARRAY, LargeBinary, Text, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.identity.adapters.orm import record_key
 
+_COLUMNS = (
+    "r.id, r.customer_id, r.original_customer_id, r.source_system, r.source_record_id, r.kind, "
+    "r.branch, r.channel, r.observed_at, r.payload, ck.wrapped_key, ck.master_key_id"
+)
 _PG_POSTINGS = text(
-    """
-    WITH hit AS (
+    f"""
+    WITH stored AS (
+        SELECT r.* FROM unnest(CAST(:systems AS text[]), CAST(:record_ids AS text[])) AS x(s, i)
+        JOIN source_record AS r ON r.source_system = x.s AND r.source_record_id = x.i
+    ), hit AS (
         SELECT h.key_hash, k.record_id
         FROM unnest(CAST(:hashes AS bytea[])) AS h(key_hash)
         CROSS JOIN LATERAL (
             SELECT record_id FROM record_key WHERE record_key.key_hash = h.key_hash LIMIT :cap
         ) AS k
+        WHERE NOT EXISTS (SELECT FROM stored)
     ), sized AS (
         SELECT key_hash, count(*) AS n FROM hit GROUP BY key_hash
     )
-    SELECT s.key_hash, s.n, r.id, r.customer_id, r.original_customer_id, r.source_system,
-           r.source_record_id, r.kind, r.branch, r.channel, r.observed_at, r.payload,
-           ck.wrapped_key, ck.master_key_id
+    SELECT NULL AS key_hash, -1 AS n, {_COLUMNS}
+    FROM stored AS r LEFT JOIN customer_key AS ck ON ck.customer_id = r.customer_id
+    UNION ALL
+    SELECT s.key_hash, s.n, {_COLUMNS}
     FROM sized AS s
     LEFT JOIN hit ON hit.key_hash = s.key_hash AND s.n < :cap
     LEFT JOIN source_record AS r ON r.id = hit.record_id
     LEFT JOIN customer_key AS ck ON ck.customer_id = r.customer_id
     """
-).bindparams(bindparam("hashes", type_=ARRAY(LargeBinary)))
+).bindparams(
+    bindparam("hashes", type_=ARRAY(LargeBinary)),
+    bindparam("systems", type_=ARRAY(Text)),
+    bindparam("record_ids", type_=ARRAY(Text)),
+)
 
 
 @dataclass
@@ -44,13 +57,15 @@ class Postings:
     """What a set of key hashes found: record ids per hash, stop keys, the records.
 
     ``records`` holds rows of ``source_record`` (``StoredRecord``); ``wrapped`` the wrapped
-    data key and master key id of each owner, when the store returned them alongside.
+    data key and master key id of each owner, when the store returned them alongside;
+    ``stored`` the records already stored under the (source system, record id) asked about.
     """
 
     by_hash: dict[bytes, list[int]] = field(default_factory=dict)
     stop: set[bytes] = field(default_factory=set)
     records: dict[int, Any] = field(default_factory=dict)
     wrapped: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    stored: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def add(self, key_hash: bytes, record: Any) -> None:
         """File ``record`` under ``key_hash``."""
@@ -59,14 +74,35 @@ class Postings:
 
 
 async def pg_postings(
-    session: AsyncSession, hashes: Sequence[bytes], max_postings: int, to_record: Any
+    session: AsyncSession,
+    hashes: Sequence[bytes],
+    max_postings: int,
+    to_record: Any,
+    *,
+    keys: Sequence[tuple[str, str]] = (),
 ) -> Postings:
-    """One query: the records under each hash with their owners' wrapped keys."""
+    """One query: the records under each hash with their owners' wrapped keys.
+
+    Given record ``keys`` (source system, record id), the records stored under them come in
+    the same round trip; when there is one, the hashes are not looked up (a re-submission
+    needs no candidates).
+    """
     out = Postings()
-    if not hashes:
+    if not hashes and not keys:
         return out
-    params = {"hashes": list(hashes), "cap": max_postings + 1}
+    params = {
+        "hashes": list(hashes),
+        "cap": max_postings + 1,
+        "systems": [k[0] for k in keys],
+        "record_ids": [k[1] for k in keys],
+    }
     for row in await session.execute(_PG_POSTINGS, params):
+        if row.n < 0:
+            record = to_record(row)
+            out.stored[record.key] = record
+            if row.wrapped_key is not None:
+                out.wrapped[row.customer_id] = (bytes(row.wrapped_key), row.master_key_id)
+            continue
         key_hash = bytes(row.key_hash)
         if row.n > max_postings:
             out.stop.add(key_hash)

@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -111,12 +112,24 @@ class RecordRepository:
                     found[stored.key] = stored
         return found
 
-    async def postings(self, hashes: Sequence[bytes], *, max_postings: int) -> Postings:
-        """Records under each hash; hashes with more than ``max_postings`` rows are stop keys."""
+    async def postings(
+        self,
+        hashes: Sequence[bytes],
+        *,
+        max_postings: int,
+        keys: Sequence[tuple[str, str]] = (),
+    ) -> Postings:
+        """Records under each hash; hashes with more than ``max_postings`` rows are stop keys.
+
+        With record ``keys``, ``stored`` holds the records already stored under them, and when
+        there is one the hashes are not looked up (one round trip for a single identify).
+        """
         if self._postgres:
-            return await pg_postings(
-                self.session, hashes, max_postings, lambda row: stored_record(row, payload=True)
-            )
+            to_record = partial(stored_record, payload=True)
+            return await pg_postings(self.session, hashes, max_postings, to_record, keys=keys)
+        found = await self.find(keys)
+        if found:
+            return Postings(stored=found)
         by_hash, stop = await generic_postings(self.session, hashes, max_postings)
         out = Postings(stop=stop)
         wanted = sorted({i for ids in by_hash.values() for i in ids})

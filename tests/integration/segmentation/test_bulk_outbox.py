@@ -12,10 +12,25 @@ from sqlalchemy import select
 
 from services.segmentation.adapters.outbox import publish_frame
 from shared.contracts import SegmentEntered
+from shared.db.outbox_batch import BATCH_MIN, is_batch
 from shared.envelope import decode, headers
-from tests.integration.segmentation.kit import customer_id
+from tests.integration.segmentation.kit import Published, customer_id
+from tests.support import eventually
 
 pytestmark = pytest.mark.xdist_group("segmentation")
+
+
+async def publish_entered(uow: Any, data: pl.DataFrame, now: dt.datetime) -> int:
+    """``segment.entered`` per row of ``data``, through the bulk writer."""
+    return await publish_frame(
+        uow.session,
+        uow.tables,
+        data,
+        event_type=SegmentEntered.event_type,
+        topic=SegmentEntered.topic,
+        source=uow.source,
+        now=now,
+    )
 
 
 async def test_bulk_written_events_decode_with_our_envelope_and_the_official_sdk(
@@ -32,15 +47,7 @@ async def test_bulk_written_events_decode_with_our_envelope_and_the_official_sdk
         }
     )
     async with container.uow() as uow:
-        written = await publish_frame(
-            uow.session,
-            uow.tables,
-            data,
-            event_type=SegmentEntered.event_type,
-            topic=SegmentEntered.topic,
-            source=uow.source,
-            now=now,
-        )
+        written = await publish_entered(uow, data, now)
         outbox = uow.tables.outbox
         rows = (
             await uow.session.execute(
@@ -67,3 +74,38 @@ async def test_bulk_written_events_decode_with_our_envelope_and_the_official_sdk
         )
         assert event.get_type() == SegmentEntered.event_type
         assert event.get_data()["segment_id"] == "seg-1"
+
+
+async def test_a_large_frame_is_written_in_batches_and_relayed_one_record_per_event(
+    worker: Any, published: Published
+) -> None:
+    prefix = customer_id("bulk")
+    customers = [f"{prefix}-{i:05d}" for i in range(BATCH_MIN + 5)]
+    data = pl.DataFrame(
+        {
+            "customer_id": customers,
+            "segment_id": "seg-bulk",
+            "segment_name": "Bulk",
+            "occurred_at": "2026-03-04T05:06:07Z",
+        }
+    )
+    now = dt.datetime.now(dt.UTC)
+    async with worker.uow() as uow:
+        written = await publish_entered(uow, data, now)
+        outbox = uow.tables.outbox
+        values = await uow.session.scalars(select(outbox.c.value).where(outbox.c.created_at == now))
+        rows = list(values)
+        await uow.commit()
+    assert written == len(customers) and len(rows) == 1 and is_batch(rows[0])
+
+    async def all_arrived() -> bool:
+        return all(published.of(c, SegmentEntered) for c in customers)
+
+    await eventually(all_arrived, timeout_s=60)
+    for customer in customers:
+        [event] = published.of(customer, SegmentEntered)
+        assert (event.customer_id, event.segment_id, event.segment_name) == (
+            customer,
+            "seg-bulk",
+            "Bulk",
+        )

@@ -6,13 +6,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from idic.broker import TansuBroker, free_port
 from services.lifecycle.bootstrap import bootstrap
 from shared.contracts import CustomerUpdated
 from shared.contracts.topics import IDENTITY_CUSTOMERS
+from shared.db.outbox_batch import BATCH_MIN, outbox_rows
 from shared.envelope import decode
 from shared.messaging.kafka import make_producer
 from shared.messaging.relay import OutboxRelay
@@ -117,3 +119,45 @@ async def relay_once(container: Any) -> int:
         return await relay.publish_pending()
     finally:
         await producer.stop()
+
+
+async def test_a_batch_row_leaves_as_its_events_between_the_rows_around_it(
+    fresh_database: str, broker: str
+) -> None:
+    await migrate("lifecycle", fresh_database)
+    container = bootstrap(settings_for("lifecycle", database_url=fresh_database, broker=broker))
+    customer = f"c-{uuid.uuid4().hex[:10]}"
+    batched = BATCH_MIN + 2
+    try:
+        await write_events(container, customer, 3)
+        await write_batch(container, customer, range(3, 3 + batched))
+        await write_events(container, customer, 2)
+        assert await relay_once(container) == 3 + batched  # plain rows, up to the batch row
+        assert await relay_once(container) == 2
+        assert await relay_once(container) == 0
+        order = await consume_changes(broker, customer, 5 + batched)
+        assert order == [0, 1, 2, *range(3, 3 + batched), 0, 1]
+    finally:
+        await container.runtime.close()
+
+
+async def write_batch(container: Any, customer: str, sequence: range) -> None:
+    """Updates with sequence numbers ``sequence``, as batch rows of the outbox."""
+    data = pl.DataFrame(
+        {
+            "customer_id": customer,
+            "kind": "person",
+            "changed": [[str(seq)] for seq in sequence],
+            "occurred_at": datetime.now(UTC).isoformat(),
+        }
+    )
+    rows = outbox_rows(
+        data,
+        event_type=CustomerUpdated.event_type,
+        topic=CustomerUpdated.topic,
+        source="tests",
+        now=datetime.now(UTC),
+    )
+    async with container.uow() as uow:
+        await uow.session.execute(insert(container.runtime.tables.outbox), rows.to_dicts())
+        await uow.commit()

@@ -1,0 +1,84 @@
+"""Batch outbox rows expand into exactly the envelopes a row per event would have carried."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from cloudevents.core.bindings.kafka import KafkaMessage, from_kafka_event
+
+from shared import context
+from shared.contracts import ValueChanged
+from shared.db import outbox_batch
+from shared.db.outbox_batch import expand, is_batch, outbox_rows
+from shared.envelope import decode, headers
+
+NOW = dt.datetime(2026, 3, 4, 5, 6, 7, 891000, tzinfo=dt.UTC)
+
+
+def changes(n: int) -> pl.DataFrame:
+    """``n`` first classifications, as the recompute publishes them."""
+    new = pl.struct(
+        pl.lit("mass").alias("tier"),
+        pl.lit("C").alias("abc_class"),
+        pl.lit(["growable"]).alias("categories"),
+    )
+    old = pl.struct(
+        pl.lit(None, pl.String).alias("tier"),
+        pl.lit(None, pl.String).alias("abc_class"),
+        pl.lit([], pl.List(pl.String)).alias("categories"),
+    )
+    return pl.DataFrame({"customer_id": [f"c{i:06d}" for i in range(n)]}).with_columns(
+        pl.lit("mass").alias("tier"),
+        pl.lit("C").alias("abc_class"),
+        pl.lit(["growable"]).alias("categories"),
+        old.alias("old"),
+        new.alias("new"),
+        pl.lit("2026-03-04T05:06:07.891Z").alias("occurred_at"),
+    )
+
+
+def rows_for(data: pl.DataFrame) -> pl.DataFrame:
+    return outbox_rows(
+        data, event_type=ValueChanged.event_type, topic=ValueChanged.topic, source="s", now=NOW
+    )
+
+
+def test_few_events_get_a_row_each() -> None:
+    rows = rows_for(changes(3))
+    assert rows.height == 3 and not any(is_batch(v) for v in rows["value"])
+    assert rows["key"].to_list() == ["c000000", "c000001", "c000002"]
+
+
+def test_a_batch_expands_into_valid_envelopes_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(outbox_batch, "BATCH_EVENTS", 400)
+    data = changes(outbox_batch.BATCH_MIN + 1)
+    token = context.correlation_id.set("corr-1")
+    try:
+        rows = rows_for(data)
+    finally:
+        context.correlation_id.reset(token)
+    assert rows.height == 3 and rows["key"].null_count() == 3
+    assert all(is_batch(v) for v in rows["value"])
+    events = pl.concat([expand(v) for v in rows["value"]])
+    assert events["key"].to_list() == data["customer_id"].to_list()
+    assert rows["event_id"].to_list() == [expand(v)["event_id"][0] for v in rows["value"]]
+    assert events["event_id"].is_unique().all()
+    assert events["event_id"].to_list() == sorted(events["event_id"].to_list())
+    for event_id, key, value in events.rows():
+        envelope = decode(value.encode())
+        payload = ValueChanged.model_validate(envelope.data)
+        assert (envelope.id, envelope.subject, envelope.partitionkey) == (event_id, key, key)
+        assert envelope.time == NOW and envelope.correlationid == "corr-1"
+        assert envelope.source == "s" and envelope.type == ValueChanged.event_type
+        assert payload.customer_id == key and payload.old.tier is None
+    record = KafkaMessage(
+        headers=dict(headers()), key=b"c000000", value=events["value"][0].encode()
+    )
+    assert from_kafka_event(record).get_data()["new"]["categories"] == ["growable"]
+
+
+def test_a_batch_renders_the_same_events_every_time() -> None:
+    value = rows_for(changes(outbox_batch.BATCH_MIN))["value"][0]
+    assert expand(value).equals(expand(value))

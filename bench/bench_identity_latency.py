@@ -19,6 +19,11 @@ Run: ``.venv/bin/python -m bench.bench_identity_latency [--customers 1000000] [-
 4. Then the same mix from 8 concurrent clients, for throughput and latency under load.
 
 The goal is p99 ≤ 25 ms for the sequential probes.
+
+``--private-server shared_buffers=2GB`` runs everything on a PostgreSQL cluster of the
+benchmark's own with those settings (``bench.pg.private_server``) instead of the shared server,
+whose configuration is never changed. Either way the figures are preceded by the server's
+address, version and memory settings.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from bench.bench_identity_synthetic import (
     returning_with_id,
     returning_without_id,
 )
-from bench.pg import scratch_database
+from bench.pg import PG_SERVER, private_server, scratch_database
 from shared.settings import AuthSettings
 from shared.web import mint_token
 from tests.support import migrate
@@ -180,14 +185,29 @@ async def concurrent(
     return merged, sum(w for _, w in results), seconds
 
 
-async def run(customers: int, requests: int, clients: int, through_api: int) -> None:
+async def describe(url: str) -> None:
+    """Print which PostgreSQL server and configuration the figures come from."""
+    names = ("server_version", "shared_buffers", "effective_cache_size", "work_mem", "jit")
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            shown = [f"{n}={(await connection.execute(text(f'SHOW {n}'))).scalar()}" for n in names]
+    finally:
+        await engine.dispose()
+    print(f"server: {url.rsplit('/', 1)[0]}  {' '.join(shown)}", flush=True)
+
+
+async def run(
+    customers: int, requests: int, clients: int, through_api: int, *, server: str = PG_SERVER
+) -> None:
     """Load, analyze, probe sequentially, then concurrently."""
     probes = plan(customers, requests + WARM_UP, seed=11, first_new=customers)
     later = plan(customers, requests, seed=12, first_new=customers + requests + WARM_UP)
     watch = {i for kind, i, _ in probes + later if kind != "new"}
     token = mint_token(AuthSettings(), subject="bench", scopes=["admin"])
     headers = {"Authorization": f"Bearer {token}"}
-    async with scratch_database("idic_bench_latency") as url:
+    async with scratch_database("idic_bench_latency", server=server) as url:
+        await describe(url)
         await migrate("identity", url)
         with service_process(url) as base:
 
@@ -237,8 +257,20 @@ def main() -> None:
         default=BATCH * 5,
         help="customers loaded through the batch endpoint; the rest by the bulk path",
     )
+    parser.add_argument(
+        "--private-server",
+        metavar="SETTINGS",
+        help="a PostgreSQL cluster of the bench's own with these comma-separated settings, "
+        "e.g. shared_buffers=2GB (the shared server is never reconfigured)",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.customers, args.requests, args.clients, args.through_api))
+    sizes = (args.customers, args.requests, args.clients, args.through_api)
+    if not args.private_server:
+        asyncio.run(run(*sizes))
+        return
+    settings = dict(item.split("=", 1) for item in args.private_server.split(","))
+    with private_server(settings) as server:
+        asyncio.run(run(*sizes, server=server))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ the registry lock exclusively: they move many records and must not interleave wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Self
 
 from sqlalchemy import ARRAY, Integer, bindparam, text
@@ -25,7 +26,7 @@ from services.identity.adapters.models import ModelCache, ModelRepository
 from services.identity.adapters.records import RecordRepository
 from services.identity.adapters.reviews import ReviewRepository
 from services.identity.adapters.vault import Vault
-from services.identity.adapters.writer import write_new
+from services.identity.adapters.writer import write_finish, write_new
 from shared.db import MessagingTables, UnitOfWork
 
 # Two-int4 advisory-lock keys (a key space apart from the one-bigint locks of migrations).
@@ -66,6 +67,8 @@ class IdentityUnitOfWork(UnitOfWork):
         super().__init__(sessions, tables, source=source)
         self.vault = vault
         self._model_cache = model_cache
+        self._summaries: list[Mapping[str, Any]] = []
+        self._summaries_at: dt.datetime | None = None
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
@@ -77,7 +80,35 @@ class IdentityUnitOfWork(UnitOfWork):
         self.reviews = ReviewRepository(session)
         self.models = ModelRepository(session, self._model_cache)
         self.audit = AuditLog(session)
+        self._summaries = []
         return self
+
+    def queue_summaries(self, changes: Sequence[Mapping[str, Any]], *, at: dt.datetime) -> None:
+        """Customer summaries to store with the outbox rows, at `flush` (see ``set_summaries``)."""
+        self._summaries += changes
+        self._summaries_at = at
+
+    async def flush(self) -> None:
+        """Write queued summaries and outbox rows: one statement on PostgreSQL."""
+        summaries, self._summaries = self._summaries, []
+        if not self._postgres:
+            if summaries and self._summaries_at is not None:
+                await self.customers.set_summaries(summaries, at=self._summaries_at)
+            await super().flush()
+            return
+        outbox, self._pending = self._pending, []
+        await write_finish(
+            self.session,
+            self.tables.outbox,
+            summaries=summaries,
+            at=self._summaries_at,
+            outbox_rows=outbox,
+        )
+
+    async def rollback(self) -> None:
+        """Discard the transaction, the queued events and the queued summaries."""
+        self._summaries = []
+        await super().rollback()
 
     async def write_new(self, **parts: Sequence[Any]) -> list[int]:
         """Insert new customers, keys, records, key rows and history (see ``writer``)."""

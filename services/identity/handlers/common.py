@@ -142,7 +142,7 @@ async def refresh_customers(
             updates.append(_update(customer_id, summary))
         attrs = sorted(set(changed[customer_id]) | set(diff))
         uow.publish(_updated(customer_id, old.kind, summary, attrs, at))
-    await uow.customers.set_summaries(updates, at=at)
+    uow.queue_summaries(updates, at=at)  # stored with the outbox rows, before the commit
 
 
 def _update(customer_id: str, summary: Summary) -> dict[str, Any]:

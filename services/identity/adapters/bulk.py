@@ -105,3 +105,26 @@ async def copy_rows(
     await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
         table.name, records=rows, columns=list(columns)
     )
+
+
+async def copy_dicts(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    ids: Sequence[int] | None = None,
+) -> None:
+    """COPY rows given as dicts (all with the same keys); JSON columns as text.
+
+    ``ids`` fills the ``id`` column, one per row (ids drawn from its sequence beforehand).
+    """
+    if not rows:
+        return
+    names = tuple(rows[0])
+    json_columns = {n for n in names if isinstance(table.c[n].type, JSON)}
+    plain = [
+        tuple(json.dumps(row[n]) if n in json_columns else row[n] for n in names) for row in rows
+    ]
+    if ids is not None:
+        names, plain = ("id", *names), [(i, *row) for i, row in zip(ids, plain, strict=True)]
+    await copy_rows(session, table, names, plain)

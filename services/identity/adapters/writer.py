@@ -1,8 +1,9 @@
 """Writing what one identify call creates: customers, data keys, records, key rows, history.
 
 On PostgreSQL a small write is one statement (data-modifying CTEs over column arrays), so a
-single ``identify`` pays one round trip for all five tables instead of five; a batch, and any
-write elsewhere, is one insert per table.
+single ``identify`` pays one round trip for all five tables instead of five. A batch draws its
+records' ids from their sequence first and then COPYs each table (no RETURNING to wait for, no
+per-value array encoding); elsewhere it is one insert per table.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from typing import Any
 from sqlalchemy import ARRAY, DateTime, LargeBinary, Table, Text, TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.identity.adapters.bulk import column_arrays, column_values, copy_rows, insert_rows
+from services.identity.adapters.bulk import (
+    column_arrays,
+    column_values,
+    copy_dicts,
+    copy_rows,
+    insert_rows,
+)
 from services.identity.adapters.orm import (
     customer,
     customer_event,
@@ -26,7 +33,7 @@ from services.identity.adapters.orm import (
 )
 
 Row = Mapping[str, Any]
-KeyRow = tuple[str, str, bytes]  # (source system, source record id, key hash)
+KeyRow = tuple[int, bytes]  # (position of the record in ``records``, key hash)
 # Above this many records one insert per table is faster (a batch's 100,000 key rows joined
 # back to their records cost more than the round trips saved).
 ONE_STATEMENT_MAX = 100
@@ -76,16 +83,17 @@ async def write_new(
     history: Sequence[Row],
 ) -> list[int]:
     """Insert all of it; the new records' row ids, in the order given."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if not postgres or len(records) > ONE_STATEMENT_MAX:
+    if session.get_bind().dialect.name != "postgresql":
         return await _one_by_one(session, customers, keys, records, record_keys, history)
+    if len(records) > ONE_STATEMENT_MAX:
+        return await _copied(session, customers, keys, records, record_keys, history)
     values: dict[str, list[Any]] = {}
     for (prefix, table), rows in zip(_PARTS, (customers, keys, records, history), strict=True):
         values |= column_values(table, rows, _columns(table), prefix)
     values |= {
-        "x_system": [k[0] for k in record_keys],
-        "x_record": [k[1] for k in record_keys],
-        "x_hash": [k[2] for k in record_keys],
+        "x_system": [records[p]["source_system"] for p, _ in record_keys],
+        "x_record": [records[p]["source_record_id"] for p, _ in record_keys],
+        "x_hash": [h for _, h in record_keys],
     }
     result = await session.execute(_statement(), values)
     ids = {(row.source_system, row.source_record_id): int(row.id) for row in result}
@@ -104,12 +112,33 @@ async def _one_by_one(
     await insert_rows(session, customer_key, keys)
     result = await insert_rows(session, source_record, records, returning=("id",))
     ids = [int(i) for i in result.scalars()] if result is not None else []
-    by_key = {
-        (r["source_system"], r["source_record_id"]): i for r, i in zip(records, ids, strict=True)
-    }
-    key_rows = [(by_key[(s, r)], h) for s, r, h in record_keys]
+    key_rows = [(ids[p], h) for p, h in record_keys]
     await copy_rows(session, record_key, ("record_id", "key_hash"), key_rows)
     await insert_rows(session, customer_event, history)
+    return ids
+
+
+_NEXT_RECORD_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('source_record', 'id')) FROM generate_series(1, :n)"
+)
+
+
+async def _copied(
+    session: AsyncSession,
+    customers: Sequence[Row],
+    keys: Sequence[Row],
+    records: Sequence[Row],
+    record_keys: Sequence[KeyRow],
+    history: Sequence[Row],
+) -> list[int]:
+    ids = [int(i) for i in await session.scalars(_NEXT_RECORD_IDS, {"n": len(records)})]
+    await copy_dicts(session, customer, customers)
+    await copy_dicts(session, customer_key, keys)
+    await copy_dicts(session, source_record, records, ids=ids)
+    await copy_rows(
+        session, record_key, ("record_id", "key_hash"), [(ids[p], h) for p, h in record_keys]
+    )
+    await copy_dicts(session, customer_event, history)
     return ids
 
 

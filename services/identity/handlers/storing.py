@@ -50,7 +50,7 @@ async def store_new(
         customers=[_customer_row(item, summaries[item.customer_id], at) for item in created],
         keys=key_rows,
         records=[_record_row(item, data_keys[item.customer_id], at) for item in items],
-        record_keys=[(*item.record.record.key, hashes[key]) for item in items for key in item.keys],
+        record_keys=[(p, hashes[key]) for p, item in enumerate(items) for key in item.keys],
         history=[_history_row(item, actor, at) for item in items],
     )
     by_position = await _open_reviews(items, record_ids, uow=uow, actor=actor, at=at)

@@ -53,3 +53,25 @@ async def test_a_batch_above_the_limit_is_refused_whole(api: Api) -> None:
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "records"
+
+
+async def test_a_large_batch_is_stored_as_completely_as_single_calls_store(api: Api) -> None:
+    # Above ONE_STATEMENT_MAX records a batch draws record ids first and COPYs every table.
+    card = id_card()
+    first = person(identifiers=[{"type": "id_card", "value": card}], branch="0303")
+    records = [first, *(person() for _ in range(150)), same_person_elsewhere(first)]
+    response = await api.call("POST", "/v1/customers/identify/batch", json={"records": records})
+    results = [r["result"] for r in response.json()["results"]]
+    assert response.json()["counts"] == {"created": 151, "linked": 1}
+    survivor = results[0]["customer_id"]
+    assert results[-1]["customer_id"] == survivor
+    lookup = {"identifier_type": "id_card", "value": card}
+    found = await api.call("GET", "/v1/customers", params=lookup)
+    assert [c["customer_id"] for c in found.json()["items"]] == [survivor]
+    golden = await api.customer(survivor)
+    assert golden["record_count"] == 2 and golden["home_branch"] == "0303"
+    history = await api.call("GET", f"/v1/customers/{results[75]['customer_id']}/history")
+    assert [e["kind"] for e in history.json()["items"]] == ["registered"]
+    # a later single call finds the batch's records through their key rows
+    again = await api.identify(same_person_elsewhere(records[75]))
+    assert again["decision"] == "linked" and again["customer_id"] == results[75]["customer_id"]

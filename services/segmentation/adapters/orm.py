@@ -12,7 +12,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -133,12 +132,9 @@ segment = Table(
 segment_member = Table(
     "segment_member",
     metadata,
-    Column(
-        "segment_id",
-        String(64),
-        ForeignKey("segment.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    # No foreign key to segment: checked per inserted row, it doubled a first valuation's
+    # member writes (migration 0004); members are written only for segments just read.
+    Column("segment_id", String(64), primary_key=True),
     Column("customer_id", String(_CUSTOMER), primary_key=True),
     Column("entered_at", DateTime(timezone=True), nullable=False),
     Index("ix_segment_member_customer_id", "customer_id"),

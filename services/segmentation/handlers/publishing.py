@@ -1,4 +1,8 @@
-"""Publishing what changed, for settling and the recompute alike: one frame in, events out."""
+"""Publishing what changed, for settling and the recompute alike: one frame in, events out.
+
+The ``*_rows`` functions only build outbox rows (CPU, so the recompute builds them in a thread
+while its connection writes); the ``publish_*`` functions build and write them.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import datetime as dt
 
 import polars as pl
 
-from services.segmentation.adapters.outbox import publish_frame
+from services.segmentation.adapters.bulk import insert_frame
 from services.segmentation.adapters.uow import SegmentationUoW
 from shared.contracts import EventPayload, SegmentEntered, SegmentExited, ValueChanged
+from shared.db.outbox_batch import outbox_rows
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -21,20 +26,14 @@ def _categories(column: str) -> pl.Expr:
     return pl.when(text == "").then(empty).otherwise(text.str.split(",")).alias(column)
 
 
-async def _publish(uow: SegmentationUoW, kind: type[EventPayload], data: pl.DataFrame) -> None:
-    await publish_frame(
-        uow.session,
-        uow.tables,
-        data,
-        event_type=kind.event_type,
-        topic=kind.topic,
-        source=uow.source,
-        now=uow.now(),
+def _rows(uow: SegmentationUoW, kind: type[EventPayload], data: pl.DataFrame) -> pl.DataFrame:
+    return outbox_rows(
+        data, event_type=kind.event_type, topic=kind.topic, source=uow.source, now=uow.now()
     )
 
 
-async def publish_value_changes(uow: SegmentationUoW, changes: pl.DataFrame) -> None:
-    """One ``value.changed`` per row of `publication.changed` (new and ``old_*`` values)."""
+def value_change_rows(uow: SegmentationUoW, changes: pl.DataFrame) -> pl.DataFrame:
+    """Outbox rows: one ``value.changed`` per row of `publication.changed` (new and ``old_*``)."""
     new = pl.struct(pl.col("tier"), pl.col("abc_class"), _categories("categories"))
     old = pl.struct(
         pl.col("old_tier").alias("tier"),
@@ -50,22 +49,43 @@ async def publish_value_changes(uow: SegmentationUoW, changes: pl.DataFrame) -> 
         new.alias("new"),
         pl.lit(_iso(uow.now())).alias("occurred_at"),
     )
-    await _publish(uow, ValueChanged, data)
+    return _rows(uow, ValueChanged, data)
 
 
-async def publish_membership_changes(
+def membership_change_rows(
     uow: SegmentationUoW, *, entered: pl.DataFrame, exited: pl.DataFrame, names: dict[str, str]
-) -> None:
-    """``segment.entered`` / ``.exited`` per (segment_id, customer_id) row."""
+) -> pl.DataFrame:
+    """Outbox rows: ``segment.entered`` / ``.exited`` per (segment_id, customer_id) row."""
     named = pl.DataFrame(
         {"segment_id": list(names), "segment_name": list(names.values())},
         schema={"segment_id": pl.String, "segment_name": pl.String},
     )
+    frames = []
     for kind, pairs in ((SegmentEntered, entered), (SegmentExited, exited)):
-        data = pairs.join(named, on="segment_id", how="left").select(
+        data = pairs.join(named, on="segment_id", how="left", maintain_order="left").select(
             "customer_id",
             "segment_id",
             pl.col("segment_name").fill_null(""),
             pl.lit(_iso(uow.now())).alias("occurred_at"),
         )
-        await _publish(uow, kind, data)
+        frames.append(_rows(uow, kind, data))
+    return pl.concat(frames)
+
+
+async def write_events(uow: SegmentationUoW, rows: pl.DataFrame) -> None:
+    """Write outbox rows built by the functions above, in this transaction."""
+    await insert_frame(uow.session, uow.tables.outbox, rows)
+
+
+async def publish_value_changes(uow: SegmentationUoW, changes: pl.DataFrame) -> None:
+    """Publish `value_change_rows`."""
+    await write_events(uow, value_change_rows(uow, changes))
+
+
+async def publish_membership_changes(
+    uow: SegmentationUoW, *, entered: pl.DataFrame, exited: pl.DataFrame, names: dict[str, str]
+) -> None:
+    """Publish `membership_change_rows`."""
+    await write_events(
+        uow, membership_change_rows(uow, entered=entered, exited=exited, names=names)
+    )

@@ -114,11 +114,15 @@ async def copy_dicts(
     *,
     ids: Sequence[int] | None = None,
 ) -> None:
-    """COPY rows given as dicts (all with the same keys); JSON columns as text.
+    """COPY rows given as dicts (all with the same keys); elsewhere insert them.
 
     ``ids`` fills the ``id`` column, one per row (ids drawn from its sequence beforehand).
     """
     if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        with_ids = rows if ids is None else [{"id": i, **r} for i, r in zip(ids, rows, strict=True)]
+        await insert_rows(session, table, with_ids)
         return
     names = tuple(rows[0])
     json_columns = {n for n in names if isinstance(table.c[n].type, JSON)}

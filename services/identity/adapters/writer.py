@@ -83,10 +83,9 @@ async def write_new(
     history: Sequence[Row],
 ) -> list[int]:
     """Insert all of it; the new records' row ids, in the order given."""
-    if session.get_bind().dialect.name != "postgresql":
-        return await _one_by_one(session, customers, keys, records, record_keys, history)
-    if len(records) > ONE_STATEMENT_MAX:
-        return await _copied(session, customers, keys, records, record_keys, history)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if not postgres or len(records) > ONE_STATEMENT_MAX:
+        return await _table_by_table(session, customers, keys, records, record_keys, history)
     values: dict[str, list[Any]] = {}
     for (prefix, table), rows in zip(_PARTS, (customers, keys, records, history), strict=True):
         values |= column_values(table, rows, _columns(table), prefix)
@@ -100,7 +99,7 @@ async def write_new(
     return [ids[(r["source_system"], r["source_record_id"])] for r in records]
 
 
-async def _one_by_one(
+async def _table_by_table(
     session: AsyncSession,
     customers: Sequence[Row],
     keys: Sequence[Row],
@@ -108,13 +107,12 @@ async def _one_by_one(
     record_keys: Sequence[KeyRow],
     history: Sequence[Row],
 ) -> list[int]:
-    await insert_rows(session, customer, customers)
-    await insert_rows(session, customer_key, keys)
-    result = await insert_rows(session, source_record, records, returning=("id",))
-    ids = [int(i) for i in result.scalars()] if result is not None else []
+    await copy_dicts(session, customer, customers)
+    await copy_dicts(session, customer_key, keys)
+    ids = await _add_records(session, records)
     key_rows = [(ids[p], h) for p, h in record_keys]
     await copy_rows(session, record_key, ("record_id", "key_hash"), key_rows)
-    await insert_rows(session, customer_event, history)
+    await copy_dicts(session, customer_event, history)
     return ids
 
 
@@ -123,22 +121,13 @@ _NEXT_RECORD_IDS = text(
 )
 
 
-async def _copied(
-    session: AsyncSession,
-    customers: Sequence[Row],
-    keys: Sequence[Row],
-    records: Sequence[Row],
-    record_keys: Sequence[KeyRow],
-    history: Sequence[Row],
-) -> list[int]:
+async def _add_records(session: AsyncSession, records: Sequence[Row]) -> list[int]:
+    """Store records; their ids in order (on PostgreSQL drawn first, then COPY)."""
+    if session.get_bind().dialect.name != "postgresql":
+        result = await insert_rows(session, source_record, records, returning=("id",))
+        return [int(i) for i in result.scalars()] if result is not None else []
     ids = [int(i) for i in await session.scalars(_NEXT_RECORD_IDS, {"n": len(records)})]
-    await copy_dicts(session, customer, customers)
-    await copy_dicts(session, customer_key, keys)
     await copy_dicts(session, source_record, records, ids=ids)
-    await copy_rows(
-        session, record_key, ("record_id", "key_hash"), [(ids[p], h) for p, h in record_keys]
-    )
-    await copy_dicts(session, customer_event, history)
     return ids
 
 

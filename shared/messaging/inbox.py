@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db.arrays import any_of, insert_columns
 from shared.envelope import Envelope
 
 
@@ -20,23 +21,21 @@ async def claim(
     consumers claiming the same id at once collide on the primary key, so one of them fails
     its commit and retries, finding the id taken.
     """
-    ids = {env.id for _, env in events}
-    seen = set(
-        (await session.execute(select(inbox.c.event_id).where(inbox.c.event_id.in_(ids)))).scalars()
-    )
-    now = datetime.now(UTC)
+    ids = sorted({env.id for _, env in events})
+    query = select(inbox.c.event_id).where(any_of(session, inbox.c.event_id, ids))
+    seen = set((await session.execute(query)).scalars())
     fresh: list[int] = []
-    rows = []
+    columns: dict[str, list[object]] = {"event_id": [], "event_type": [], "topic": []}
     for position, (topic, env) in enumerate(events):
         if env.id in seen:
             continue
         seen.add(env.id)
         fresh.append(position)
-        rows.append(
-            {"event_id": env.id, "event_type": env.type, "topic": topic, "received_at": now}
-        )
-    if rows:
-        await session.execute(insert(inbox), rows)
+        columns["event_id"].append(env.id)
+        columns["event_type"].append(env.type)
+        columns["topic"].append(topic)
+    columns["received_at"] = [datetime.now(UTC)] * len(fresh)
+    await insert_columns(session, inbox, columns)
     return fresh
 
 

@@ -18,9 +18,10 @@ from services.segmentation.adapters.orm import (
     segment,
     segment_member,
 )
-from services.segmentation.adapters.sql import any_of, chunks, pairs_in, upsert
+from services.segmentation.adapters.sql import chunks, pairs_in, upsert
 from services.segmentation.domain.clv import BgNbdParams, GammaGammaParams
 from services.segmentation.domain.valuation import ClvModel
+from shared.db.arrays import any_of
 
 VALUE_COLUMNS = ("tier", "abc_class", "categories", "baseline_tier", "baseline_abc_class")
 

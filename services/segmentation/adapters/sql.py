@@ -7,19 +7,16 @@ from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Table, any_, bindparam, func, select, text, tuple_
+from sqlalchemy import ColumnElement, Table, bindparam, func, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db.arrays import is_postgres
 
 T = TypeVar("T")
 
 # One lock serializes the full recompute (exclusive) against folding and segment writes (shared).
 _VALUATION_LOCK = 7_310_431_338
-
-
-def is_postgres(session: AsyncSession) -> bool:
-    """Whether the session talks to PostgreSQL."""
-    return session.get_bind().dialect.name == "postgresql"
 
 
 async def driver(session: AsyncSession) -> Any:
@@ -55,8 +52,26 @@ async def upsert(
     """Insert ``rows``; on a key conflict overwrite the other columns (or add, for ``add``)."""
     if not rows:
         return
+    columns = tuple(rows[0])
+    pick = itemgetter(*columns)
+    records = [pick(row) for row in rows] if len(columns) > 1 else [(pick(r),) for r in rows]
+    await upsert_records(session, table, columns, records, keys=keys, add=add)
+
+
+async def upsert_records(
+    session: AsyncSession,
+    table: Table,
+    columns: Sequence[str],
+    records: Sequence[Sequence[Any]],
+    *,
+    keys: Sequence[str],
+    add: Iterable[str] = (),
+) -> None:
+    """`upsert` for rows given as value tuples in ``columns`` order (no dict per row)."""
+    if not records:
+        return
     if is_postgres(session):
-        await _staged_upsert(session, table, rows, keys=keys, add=set(add))
+        await _staged_upsert(session, table, columns, records, keys=keys, add=set(add))
         return
     statement = sqlite.insert(table)
     added = set(add)
@@ -64,20 +79,21 @@ async def upsert(
         name: (table.c[name] + statement.excluded[name])
         if name in added
         else statement.excluded[name]
-        for name in rows[0]
+        for name in columns
         if name not in keys
     }
     if updates:
         statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(keys))
-    await session.execute(statement, list(rows))
+    await session.execute(statement, [dict(zip(columns, r, strict=True)) for r in records])
 
 
 async def _staged_upsert(
     session: AsyncSession,
     table: Table,
-    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    records: Sequence[Sequence[Any]],
     *,
     keys: Sequence[str],
     add: set[str],
@@ -87,7 +103,6 @@ async def _staged_upsert(
     Binary COPY costs a few microseconds per row where a multi-row VALUES list or arrays cost
     tens. The staging table is temporary (per connection), emptied after each use.
     """
-    columns = list(rows[0])
     names = ", ".join(f'"{c}"' for c in columns)
     stage = f"stage_{table.name}_{zlib.crc32(names.encode()):08x}"
     sets = ", ".join(
@@ -101,25 +116,11 @@ async def _staged_upsert(
         f'CREATE TEMPORARY TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
         f'SELECT {names} FROM "{table.name}" WITH NO DATA'
     )
-    pick = itemgetter(*columns)
-    records = (
-        [pick(row) for row in rows] if len(columns) > 1 else [(row[columns[0]],) for row in rows]
-    )
-    await raw.copy_records_to_table(stage, records=records, columns=columns)
+    await raw.copy_records_to_table(stage, records=records, columns=list(columns))
     await raw.execute(
         f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{stage}" '
         f'ON CONFLICT ({", ".join(keys)}) {conflict}; TRUNCATE "{stage}"'
     )
-
-
-def any_of(
-    session: AsyncSession, column: ColumnElement[Any], values: Sequence[Any]
-) -> ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL as ``= ANY(array)``: one parameter, not thousands."""
-    if is_postgres(session):
-        array = bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
-        return column == any_(array)
-    return column.in_(list(values))
 
 
 def pairs_in(

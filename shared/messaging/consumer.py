@@ -1,15 +1,20 @@
 """The consumer loop every service's worker runs.
 
-Per fetched batch: decode each record (a malformed one goes straight to the DLQ), then apply
-the batch in one transaction: inbox claim → handlers → commit. If that fails, fall back to one
-record per transaction with bounded retries, dead-lettering the record that still fails.
-Kafka offsets are committed only after the database commit. Infrastructure failures (database
-or broker unreachable) never dead-letter: the batch is retried, with back-off, until it passes.
+Per fetched batch: decode each record (a malformed one goes to the DLQ), then apply the batch
+in one transaction: inbox claim → handlers → commit. If that fails, fall back to one record per
+transaction with bounded retries, dead-lettering the record that still fails. Kafka offsets are
+committed only after the database commit. Infrastructure failures (database or broker
+unreachable) never dead-letter: the batch is retried, with back-off, until it passes.
+
+The next batch is fetched and decoded while the current one waits on the database, so the
+decoding (CPU) overlaps the database round trips (I/O). Nothing of the next batch takes effect
+before the current one is committed: dead-lettering happens when a batch is applied.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -65,6 +70,25 @@ class Delivery:
     payload: EventPayload
 
 
+Decoded: TypeAlias = "tuple[Record, Delivery | Exception | None]"
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """One fetch: the records by partition, and each record decoded."""
+
+    batches: dict[TopicPartition, list[Record]]
+    decoded: dict[TopicPartition, list[Decoded]]
+
+
+def _still_assigned(
+    consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[Record]]
+) -> dict[TopicPartition, list[Record]]:
+    """The fetched partitions this consumer still owns (a rebalance may have moved some)."""
+    owned = consumer.assignment()
+    return {tp: part for tp, part in batches.items() if part and tp in owned}
+
+
 class EventConsumer:
     """Applies fetched records to a service's database, exactly once in effect."""
 
@@ -87,26 +111,38 @@ class EventConsumer:
 
     async def run(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> None:
         """Fetch, apply and commit until ``stop`` is set."""
-        while not stop.is_set():
-            batches = await consumer.getmany(
-                timeout_ms=200, max_records=self.settings.consumer_batch_size
-            )
-            records = [r for part in batches.values() for r in part]
-            if not records:
-                continue
-            if not await self._handle_until_done(records, stop):
-                return
-            await consumer.commit({tp: part[-1].offset + 1 for tp, part in batches.items()})
-            self._record_lag(consumer, batches)
+        ahead = asyncio.ensure_future(self._fetch(consumer))
+        try:
+            while not stop.is_set():
+                fetched, ahead = await ahead, asyncio.ensure_future(self._fetch(consumer))
+                batches = _still_assigned(consumer, fetched.batches)
+                if not batches:
+                    continue
+                decoded = [d for tp in batches for d in fetched.decoded[tp]]
+                if not await self._handle_until_done(decoded, stop):
+                    return
+                await consumer.commit({tp: part[-1].offset + 1 for tp, part in batches.items()})
+                self._record_lag(consumer, batches)
+        finally:
+            ahead.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ahead
 
-    async def _handle_until_done(self, records: list[Record], stop: asyncio.Event) -> bool:
+    async def _fetch(self, consumer: AIOKafkaConsumer) -> _Fetched:
+        batches = await consumer.getmany(
+            timeout_ms=200, max_records=self.settings.consumer_batch_size
+        )
+        decoded = {tp: [(r, self._decode(r)) for r in part] for tp, part in batches.items()}
+        return _Fetched(batches, decoded)
+
+    async def _handle_until_done(self, decoded: list[Decoded], stop: asyncio.Event) -> bool:
         delay = self.settings.retry_backoff_s
         while True:
             try:
-                await self.handle_batch(records)
+                await self._handle_decoded(decoded)
                 return True
             except TRANSIENT as exc:
-                self.metrics.events_failed.labels(records[0].topic, "transient").inc()
+                self.metrics.events_failed.labels(decoded[0][0].topic, "transient").inc()
                 log.warning("transient failure, retrying the batch in %.1fs: %r", delay, exc)
             if stop.is_set():
                 return False
@@ -115,7 +151,16 @@ class EventConsumer:
 
     async def handle_batch(self, records: Sequence[Record]) -> None:
         """Apply a batch: all in one transaction, or record by record if that fails."""
-        deliveries = [d for r in records if (d := await self._decode_or_dead_letter(r))]
+        await self._handle_decoded([(r, self._decode(r)) for r in records])
+
+    async def _handle_decoded(self, decoded: list[Decoded]) -> None:
+        deliveries = []
+        for position, (record, outcome) in enumerate(decoded):
+            if isinstance(outcome, Delivery):
+                deliveries.append(outcome)
+            elif outcome is not None:
+                await self._dead_letter(record, outcome)
+                decoded[position] = (record, None)  # a retried batch does not send it twice
         if not deliveries:
             return
         try:
@@ -127,7 +172,8 @@ class EventConsumer:
             for delivery in deliveries:
                 await self._apply_with_retries(delivery)
 
-    async def _decode_or_dead_letter(self, record: Record) -> Delivery | None:
+    def _decode(self, record: Record) -> Delivery | Exception | None:
+        """The record's delivery; the error that makes it malformed; None if ignored."""
         try:
             envelope = decode(record.value)
             model = CONTRACTS.get(envelope.type)
@@ -139,8 +185,7 @@ class EventConsumer:
             log.warning(
                 "malformed record %s:%d@%d: %s", record.topic, record.partition, record.offset, exc
             )
-            await self._dead_letter(record, exc)
-            return None
+            return exc
 
     async def _apply(self, deliveries: Sequence[Delivery]) -> None:
         async with self.uow_factory() as uow:

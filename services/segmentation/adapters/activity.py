@@ -113,7 +113,7 @@ class ActivityBuffer:
             (op.customer_id, _op_day(op)) for op in ops if op.kind in ("transaction", "balance")
         }
         found = await store.load_buckets(self.session, keys)
-        return {key: found.get(key, DayDelta()) for key in keys}
+        return {key: found[key] if key in found else DayDelta() for key in keys}
 
     def forget(self, customer_id: str, why: str) -> None:
         """Drop a customer that was merged away or erased from what the batch touched."""

@@ -16,7 +16,14 @@ from services.segmentation.adapters.orm import (
     customer_profile,
     product_holding,
 )
-from services.segmentation.adapters.sql import any_of, chunks, pairs_in, upsert
+from services.segmentation.adapters.sql import (
+    chunks,
+    driver,
+    is_postgres,
+    pairs_in,
+    upsert,
+    upsert_records,
+)
 from services.segmentation.domain.activity import (
     DAY_FIELDS,
     WINDOW_COLUMNS,
@@ -25,6 +32,7 @@ from services.segmentation.domain.activity import (
     roll_bands,
 )
 from services.segmentation.domain.profile import Balances, Profile
+from shared.db.arrays import any_of
 
 _PLAIN = (
     "customer_id",
@@ -51,25 +59,41 @@ BucketKey = tuple[str, int]
 
 
 def profile_from_row(row: Any) -> Profile:
-    """A profile from a ``customer_profile`` row."""
-    mapping = row._mapping
-    profile = Profile(**{name: mapping[name] for name in _PLAIN})
-    profile.sums = {column: float(mapping[column]) for column in WINDOW_COLUMNS}
+    """A profile from a ``customer_profile`` row (a SQLAlchemy row or an asyncpg record)."""
+    mapping = getattr(row, "_mapping", row)
+    balances = None
     if mapping["balance_as_of"] is not None:
-        profile.balances = Balances(**{name: float(mapping[name] or 0.0) for name in _BALANCES})
-    return profile
+        balances = Balances(*(float(mapping[name] or 0.0) for name in _BALANCES))
+    return Profile(
+        **{name: mapping[name] for name in _PLAIN},
+        sums={column: float(mapping[column]) for column in WINDOW_COLUMNS},
+        balances=balances,
+    )
 
 
-def profile_to_row(profile: Profile, *, now: dt.datetime) -> dict[str, Any]:
-    """The ``customer_profile`` row of a profile."""
-    row = {name: getattr(profile, name) for name in _PLAIN}
-    row.update(profile.sums)
+PROFILE_COLUMNS = (*_PLAIN, *WINDOW_COLUMNS, *_BALANCES, "relationship_start_day", "updated_at")
+
+
+def profile_to_record(profile: Profile, *, now: dt.datetime) -> tuple[Any, ...]:
+    """The ``customer_profile`` row of a profile, as values in `PROFILE_COLUMNS` order."""
     balances = profile.balances
-    for name in _BALANCES:
-        row[name] = None if balances is None else getattr(balances, name)
-    row["relationship_start_day"] = profile.start_day()
-    row["updated_at"] = now
-    return row
+    money = (None,) * len(_BALANCES) if balances is None else _balance_values(balances)
+    return (
+        *[getattr(profile, name) for name in _PLAIN],
+        *[profile.sums[column] for column in WINDOW_COLUMNS],
+        *money,
+        profile.start_day(),
+        now,
+    )
+
+
+def _balance_values(balances: Balances) -> tuple[float, ...]:
+    return (
+        balances.deposits,
+        balances.investments,
+        balances.loans_outstanding,
+        balances.financial_assets,
+    )
 
 
 async def resolve_aliases(session: AsyncSession, ids: Collection[str]) -> dict[str, str]:
@@ -87,26 +111,32 @@ async def load_profiles(
     session: AsyncSession, ids: Collection[str], *, lock: bool = True
 ) -> dict[str, Profile]:
     """Profiles of the given customers that exist, locked for update in id order."""
+    if is_postgres(session):  # the driver's records: no per-row SQLAlchemy objects
+        raw = await driver(session)
+        rows = await raw.fetch(_LOAD_LOCKED if lock else _LOAD, sorted(ids))
+        return {row["customer_id"]: profile_from_row(row) for row in rows}
     profiles: dict[str, Profile] = {}
     for part in chunks(sorted(ids)):
         query = (
             select(customer_profile)
-            .where(any_of(session, customer_profile.c.customer_id, part))
+            .where(customer_profile.c.customer_id.in_(part))
             .order_by(customer_profile.c.customer_id)
         )
-        if lock:
-            query = query.with_for_update()
         for row in await session.execute(query):
             profiles[row.customer_id] = profile_from_row(row)
     return profiles
+
+
+_LOAD = "SELECT * FROM customer_profile WHERE customer_id = ANY($1::text[]) ORDER BY customer_id"
+_LOAD_LOCKED = _LOAD + " FOR UPDATE"
 
 
 async def save_profiles(
     session: AsyncSession, profiles: Iterable[Profile], *, now: dt.datetime
 ) -> None:
     """Insert or overwrite the given profiles."""
-    rows = [profile_to_row(p, now=now) for p in profiles]
-    await upsert(session, customer_profile, rows, keys=["customer_id"])
+    records = [profile_to_record(p, now=now) for p in profiles]
+    await upsert_records(session, customer_profile, PROFILE_COLUMNS, records, keys=["customer_id"])
 
 
 async def load_buckets(
@@ -189,11 +219,9 @@ def _delta(row: Any) -> DayDelta:
 
 async def save_buckets(session: AsyncSession, buckets: dict[BucketKey, DayDelta]) -> None:
     """Insert or overwrite the given buckets."""
-    rows = [
-        {"customer_id": cid, "day": day, **delta.as_dict()}
-        for (cid, day), delta in sorted(buckets.items())
-    ]
-    await upsert(session, activity_day, rows, keys=["customer_id", "day"])
+    records = [(cid, day, *delta.values()) for (cid, day), delta in sorted(buckets.items())]
+    columns = ("customer_id", "day", *DAY_FIELDS)
+    await upsert_records(session, activity_day, columns, records, keys=["customer_id", "day"])
 
 
 async def snapshot_neighbours(

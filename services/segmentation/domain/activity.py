@@ -82,6 +82,17 @@ class DayDelta:
         self.deposit_delta += other.deposit_delta
         self.loan_delta += other.loan_delta
 
+    def values(self) -> tuple[float, ...]:
+        """The fields in `DAY_FIELDS` order."""
+        return (
+            self.txn_count,
+            self.txn_amount,
+            self.fee_income,
+            self.cost_to_serve,
+            self.deposit_delta,
+            self.loan_delta,
+        )
+
     def as_dict(self) -> dict[str, float]:
         """The fields by name."""
         return {

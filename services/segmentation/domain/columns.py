@@ -31,7 +31,11 @@ CLV_COLUMNS = ("clv", "p_alive", "expected_transactions")
 
 def floats(frame: pl.DataFrame, column: str, default: float = 0.0) -> FloatArray:
     """A column as float64, nulls as ``default``."""
-    series = frame[column].cast(pl.Float64).fill_null(default)
+    series = frame.get_column(column)
+    if series.dtype.is_numeric() and not series.null_count():
+        # Straight to numpy: each polars Series operation runs a query, too dear per batch.
+        return series.to_numpy().astype(np.float64, copy=False)
+    series = series.cast(pl.Float64).fill_null(default)
     return series.to_numpy().astype(np.float64, copy=False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,11 +33,36 @@ class CustomerRow:
     erased_at: dt.datetime | None
 
 
+CustomerRecords = tuple[CustomerRow, list[StoredRecord]]
+
+
+def customer_from_json(text: str) -> CustomerRecords:
+    """A customer and its records from ``{"row": row_to_json(customer), "records": [...]}``."""
+    data = json.loads(text)
+    row = data["row"]
+    stamps = {n: _at(row[n]) for n in ("created_at", "updated_at", "erased_at")}
+    customer_row = CustomerRow(**{**row, **stamps})
+    records = [
+        StoredRecord(**{**r, "observed_at": _at(r["observed_at"])}) for r in data["records"] or ()
+    ]
+    return customer_row, sorted(records, key=lambda r: r.id)
+
+
+def _at(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
 class CustomerRepository:
     """Reads and writes ``customer``."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._known: dict[str, CustomerRecords] = {}
+
+    def know(self, found: Mapping[str, CustomerRecords]) -> None:
+        """Customers and records this transaction just read and wrote: `with_records` answers
+        with them once instead of querying."""
+        self._known.update(found)
 
     async def get(self, customer_id: str, *, for_update: bool = False) -> CustomerRow | None:
         """One customer, optionally locked until the transaction ends."""
@@ -58,9 +84,10 @@ class CustomerRepository:
         self, ids: Iterable[str]
     ) -> dict[str, tuple[CustomerRow, list[StoredRecord]]]:
         """Customers and their records (without ciphertext), in one query."""
-        out: dict[str, tuple[CustomerRow, list[StoredRecord]]] = {}
+        wanted = set(ids)
+        out = {i: self._known.pop(i) for i in wanted & self._known.keys()}
         width = len(customer.c)
-        for part in chunks(sorted(set(ids))):
+        for part in chunks(sorted(wanted - out.keys())):
             query = (
                 select(customer, *RECORD_COLUMNS)
                 .join(source_record, source_record.c.customer_id == customer.c.id)

@@ -112,7 +112,9 @@ class IdentityUnitOfWork(UnitOfWork):
 
     async def write_new(self, **parts: Sequence[Any]) -> list[int]:
         """Insert new customers, keys, records, key rows and history (see ``writer``)."""
-        return await write_new(self.session, **parts)
+        ids, joined = await write_new(self.session, **parts)
+        self.customers.know(joined)  # the summary refresh reads them without a round trip
+        return ids
 
     @property
     def _postgres(self) -> bool:

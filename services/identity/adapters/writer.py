@@ -24,6 +24,7 @@ from services.identity.adapters.bulk import (
     copy_rows,
     insert_rows,
 )
+from services.identity.adapters.customers import CustomerRecords, customer_from_json
 from services.identity.adapters.orm import (
     customer,
     customer_event,
@@ -31,6 +32,7 @@ from services.identity.adapters.orm import (
     record_key,
     source_record,
 )
+from services.identity.adapters.records import RECORD_COLUMNS, StoredRecord
 
 Row = Mapping[str, Any]
 KeyRow = tuple[int, bytes]  # (position of the record in ``records``, key hash)
@@ -69,8 +71,20 @@ def _statement() -> TextClause:
         bindparam("x_record", type_=ARRAY(Text())),
         bindparam("x_hash", type_=ARRAY(LargeBinary())),
     ]
-    sql = "WITH " + ",\n".join(ctes) + "\nSELECT id, source_system, source_record_id FROM r_cte"
-    return text(sql).bindparams(*params)
+    sql = "WITH " + ",\n".join(ctes) + _RETURNED
+    return text(sql).bindparams(*params, bindparam("w_ids", type_=ARRAY(Text())))
+
+
+# The new records' ids, then each linked customer as it stood before this statement (its row
+# and its records, as JSON): what the summary refresh would otherwise read in a round trip.
+_RECORD_JSON = ", ".join(f"'{c.name}', r.{c.name}" for c in RECORD_COLUMNS)
+_RETURNED = f"""
+SELECT id, source_system, source_record_id, NULL AS customer FROM r_cte
+UNION ALL
+SELECT NULL, NULL, NULL, CAST(json_build_object('row', row_to_json(c), 'records', (
+    SELECT json_agg(json_build_object({_RECORD_JSON})) FROM source_record AS r
+    WHERE r.customer_id = c.id)) AS text)
+FROM customer AS c WHERE c.id = ANY(CAST(:w_ids AS text[]))"""
 
 
 async def write_new(
@@ -81,11 +95,16 @@ async def write_new(
     records: Sequence[Row],
     record_keys: Sequence[KeyRow],
     history: Sequence[Row],
-) -> list[int]:
-    """Insert all of it; the new records' row ids, in the order given."""
+) -> tuple[list[int], dict[str, CustomerRecords]]:
+    """Insert all of it; the new records' row ids, in the order given.
+
+    A one-statement write also returns the existing customers the records joined, each with
+    its records including the new ones (``with_records`` then needs no query); else nothing.
+    """
     postgres = session.get_bind().dialect.name == "postgresql"
     if not postgres or len(records) > ONE_STATEMENT_MAX:
-        return await _table_by_table(session, customers, keys, records, record_keys, history)
+        ids = await _table_by_table(session, customers, keys, records, record_keys, history)
+        return ids, {}
     values: dict[str, list[Any]] = {}
     for (prefix, table), rows in zip(_PARTS, (customers, keys, records, history), strict=True):
         values |= column_values(table, rows, _columns(table), prefix)
@@ -94,9 +113,30 @@ async def write_new(
         "x_record": [records[p]["source_record_id"] for p, _ in record_keys],
         "x_hash": [h for _, h in record_keys],
     }
-    result = await session.execute(_statement(), values)
-    ids = {(row.source_system, row.source_record_id): int(row.id) for row in result}
-    return [ids[(r["source_system"], r["source_record_id"])] for r in records]
+    values["w_ids"] = sorted({r["customer_id"] for r in records} - {c["id"] for c in customers})
+    return await _one_statement(values, records, session)
+
+
+async def _one_statement(
+    values: dict[str, Any], records: Sequence[Row], session: AsyncSession
+) -> tuple[list[int], dict[str, CustomerRecords]]:
+    new_ids: dict[tuple[str, str], int] = {}
+    joined: dict[str, CustomerRecords] = {}
+    for row in await session.execute(_statement(), values):
+        if row.customer is None:
+            new_ids[(row.source_system, row.source_record_id)] = int(row.id)
+        else:
+            found = customer_from_json(row.customer)
+            joined[found[0].id] = found
+    out = [new_ids[(r["source_system"], r["source_record_id"])] for r in records]
+    for record, record_id in zip(records, out, strict=True):
+        if record["customer_id"] in joined:
+            joined[record["customer_id"]][1].append(_stored(record, record_id))
+    return out, joined
+
+
+def _stored(record: Row, record_id: int) -> StoredRecord:
+    return StoredRecord(record_id, *(record[c.name] for c in RECORD_COLUMNS[1:]))
 
 
 async def _table_by_table(
@@ -170,7 +210,7 @@ async def write_finish(
     if not summaries and not outbox_rows:
         return
     names = tuple(outbox_rows[0]) if outbox_rows else _OUTBOX_COLUMNS
-    values = column_values(outbox, outbox_rows, names, "o_")
+    values: dict[str, Any] = column_values(outbox, outbox_rows, names, "o_")
     values |= {
         "s_at": at,
         "s_cid": [s["cid"] for s in summaries],

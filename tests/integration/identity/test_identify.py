@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
+from sqlalchemy import select
 
+from services.identity.adapters.orm import customer
 from tests.integration.identity.builders import (
     id_card,
     mobile,
@@ -145,3 +148,27 @@ async def test_concurrent_calls_about_one_new_person_create_one_customer(api: Ap
     answers = await asyncio.gather(*(api.identify(copy) for copy in copies))
     assert len({a["customer_id"] for a in answers}) == 1
     assert sorted(a["decision"] for a in answers) == ["created"] + ["linked"] * 5
+
+
+async def test_a_link_stores_and_publishes_the_summary_with_the_new_record_in_it(api: Api) -> None:
+    # The one-statement write hands the linked customer's records to the summary refresh.
+    card = id_card()
+    first = person(identifiers=[{"type": "id_card", "value": card}], branch="0101")
+    first["observed_at"] = "2024-05-01T08:00:00Z"
+    created = await api.identify(first)
+    earlier = same_person_elsewhere(first, branch="0404", channel="mobile")
+    earlier["observed_at"] = "2019-03-01T08:00:00Z"
+    linked = await api.identify(earlier)
+    assert linked["customer_id"] == created["customer_id"]
+    container, customer_id = api.container, created["customer_id"]
+    outbox = container.runtime.tables.outbox
+    async with container.runtime.sessions() as session:
+        row = (await session.execute(select(customer).where(customer.c.id == customer_id))).one()
+        values = await session.scalars(
+            select(outbox.c.value).where(outbox.c.key == customer_id).order_by(outbox.c.id)
+        )
+        updated = json.loads(list(values)[-1])["data"]
+    assert (row.home_branch, row.branches) == ("0404", ["0101", "0404"])
+    assert row.channels == ["counter", "mobile"]
+    assert updated["home_branch"] == "0404" and updated["branches"] == ["0101", "0404"]
+    assert {"home_branch", "branches", "channels"} <= set(updated["changed"])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
@@ -195,9 +196,12 @@ class EventConsumer:
                 await self._dispatch(deliveries[position], uow)
             await uow.commit()
         fresh_set = set(fresh)
-        for position, d in enumerate(deliveries):
-            outcome = "processed" if position in fresh_set else "duplicate"
-            self.metrics.events_consumed.labels(d.record.topic, d.envelope.type, outcome).inc()
+        counts = Counter(
+            (d.record.topic, d.envelope.type, "processed" if i in fresh_set else "duplicate")
+            for i, d in enumerate(deliveries)
+        )
+        for labels, count in counts.items():
+            self.metrics.events_consumed.labels(*labels).inc(count)
 
     async def _dispatch(self, delivery: Delivery, uow: UnitOfWork) -> None:
         env = delivery.envelope

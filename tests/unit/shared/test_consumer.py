@@ -118,8 +118,8 @@ async def test_a_retried_batch_dead_letters_its_malformed_record_once() -> None:
         name="test",
         settings=KafkaSettings(retry_backoff_s=0.01),
         subscriptions={CustomerRegistered.event_type: [handler]},
-        uow_factory=UnitOfWork,
-        producer=producer,  # type: ignore[arg-type]
+        uow_factory=UnitOfWork,  # type: ignore[arg-type]
+        producer=producer,
         metrics=Metrics("test"),
     )
     consumer = Consumer([record(0, registration("a")), record(1, b"{oops"), record(2, b"")])

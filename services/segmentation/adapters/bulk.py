@@ -16,7 +16,8 @@ import polars as pl
 from sqlalchemy import Table, and_, delete, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.segmentation.adapters.sql import driver, is_postgres, upsert
+from services.segmentation.adapters.sql import driver, upsert
+from shared.db.arrays import is_postgres
 
 
 async def _copy(session: AsyncSession, table: str, frame: pl.DataFrame) -> None:

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.segmentation.adapters.binary_copy import copy_numbers
 from services.segmentation.adapters.orm import activity_day, customer_profile, customer_value
 from services.segmentation.adapters.repositories import VALUE_COLUMNS
-from services.segmentation.adapters.sql import driver, is_postgres
+from services.segmentation.adapters.sql import driver
 from services.segmentation.domain.activity import WINDOW_COLUMNS
 from services.segmentation.domain.profile import Profile
+from shared.db.arrays import is_postgres
 
 _BALANCES = ("deposits", "investments", "loans_outstanding", "financial_assets")
 _INTS = ("tenure_start_day", "first_day", "last_day", "first_activity_day", "active_days")

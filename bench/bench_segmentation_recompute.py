@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import Integer, case, cast, func, select
 
 from bench.bench_recompute_domain import SEGMENTS, synthetic_customers
 from bench.bench_recompute_domain import recompute as domain_recompute
@@ -38,6 +38,7 @@ from services.segmentation.bootstrap import Container, bootstrap
 from services.segmentation.domain.activity import DAY_FIELDS, WINDOW_COLUMNS, epoch_day
 from services.segmentation.handlers.recompute import RecomputeReport, recompute
 from services.segmentation.handlers.segments import CreateSegment, create_segment
+from shared.db.outbox_batch import MARKER
 from tests.support import migrate, settings_for
 
 TODAY = dt.datetime(2026, 6, 15, 2, tzinfo=dt.UTC)
@@ -212,6 +213,25 @@ def show(label: str, report: RecomputeReport, total: float, baseline: float) -> 
     )
 
 
+async def show_outbox(container: Container) -> None:
+    """Outbox rows, the events they carry (a batch row carries many) and their size."""
+    outbox = messaging.outbox
+    header = func.left(outbox.c.value, 1000)
+    events = case(
+        (
+            func.left(outbox.c.value, len(MARKER)) == MARKER,
+            cast(func.substring(header, r'"events":(\d+)'), Integer),
+        ),
+        else_=1,
+    )
+    size = func.pg_total_relation_size(outbox.name)
+    async with container.runtime.sessions() as session:
+        rows, total, volume = (
+            await session.execute(select(func.count(), func.sum(events), size))
+        ).one()
+    print(f"outbox after both runs: {rows:,} rows carrying {total:,} events, {volume / 1e6:.0f} MB")
+
+
 async def run(n: int) -> None:
     data = synthetic_customers(n)
     started = time.perf_counter()
@@ -233,9 +253,7 @@ async def run(n: int) -> None:
             clock.now += dt.timedelta(days=1)
             report, total = await timed_recompute(container)
             show("next day (everyone valued, changes written)", report, total, baseline)
-            async with container.runtime.sessions() as session:
-                outbox = await session.scalar(select(func.count()).select_from(messaging.outbox))
-            print(f"outbox rows written by both runs: {outbox:,}")
+            await show_outbox(container)
         finally:
             await container.runtime.close()
 

@@ -19,9 +19,10 @@ from services.segmentation.adapters.orm import (
     product_holding,
     segment_member,
 )
-from services.segmentation.adapters.sql import is_postgres, upsert
+from services.segmentation.adapters.sql import upsert
 from services.segmentation.domain.activity import DAY_FIELDS
 from services.segmentation.domain.profile import merge_profiles
+from shared.db.arrays import is_postgres
 
 _CUSTOMER_TABLES: tuple[Table, ...] = (
     activity_day,

@@ -19,7 +19,6 @@ from services.segmentation.adapters.orm import (
 from services.segmentation.adapters.sql import (
     chunks,
     driver,
-    is_postgres,
     pairs_in,
     upsert,
     upsert_records,
@@ -32,7 +31,7 @@ from services.segmentation.domain.activity import (
     roll_bands,
 )
 from services.segmentation.domain.profile import Balances, Profile
-from shared.db.arrays import any_of
+from shared.db.arrays import any_of, is_postgres
 
 _PLAIN = (
     "customer_id",

@@ -230,6 +230,34 @@ class SegmentRepository:
         query = query.order_by(t.c.customer_id).limit(limit)
         return list((await self.session.execute(query)).scalars())
 
+    async def replace(self, row: SegmentRow) -> None:
+        """Overwrite a segment's name, description, condition and evaluation time."""
+        await self.session.execute(
+            segment.update()
+            .where(segment.c.id == row.id)
+            .values(
+                name=row.name,
+                description=row.description,
+                condition=json.dumps(row.condition),
+                evaluated_at=row.evaluated_at,
+            )
+        )
+
+    async def remove(self, segment_id: str) -> None:
+        """Delete a segment and its member list."""
+        await self.session.execute(
+            delete(segment_member).where(segment_member.c.segment_id == segment_id)
+        )
+        await self.session.execute(delete(segment).where(segment.c.id == segment_id))
+
+    async def member_pairs(self, segment_ids: Collection[str]) -> list[tuple[str, str]]:
+        """Every (segment id, customer id) pair of the given segments."""
+        t = segment_member
+        query = select(t.c.segment_id, t.c.customer_id).where(
+            any_of(self.session, t.c.segment_id, sorted(segment_ids))
+        )
+        return [(row.segment_id, row.customer_id) for row in await self.session.execute(query)]
+
     async def mark_evaluated(self, ids: Collection[str], *, at: dt.datetime) -> None:
         """Note when the segments' memberships were last computed in full."""
         if ids:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from services.segmentation.api.deps import ContainerDep, UowDep
-from services.segmentation.handlers import segments
+from services.segmentation.handlers import segment_changes, segments
 from services.segmentation.schemas.segments import (
+    SegmentChange,
     SegmentCreate,
     SegmentMembersPage,
     SegmentPreview,
@@ -98,3 +99,45 @@ async def preview_segment(
             body.condition, uow=uow, sample_size=container.settings.segment_sample_size
         )
     return SegmentPreviewRead(count=count, sample=sample)
+
+
+@router.patch(
+    "/segments/{segment_id}",
+    response_model=SegmentRead,
+    summary="Rename, describe or redefine a segment; a new condition takes effect at once",
+    responses={
+        404: {"description": "No such segment."},
+        409: {"description": "The new name is taken."},
+        422: {"description": "Bad rule."},
+    },
+)
+async def change_segment(
+    segment_id: SegmentId,
+    body: SegmentChange,
+    uow: UowDep,
+    user: Principal = require("segments:write"),
+) -> SegmentRead:
+    """Customers who now meet it enter, those who no longer do exit (with their events)."""
+    async with uow:
+        view = await segment_changes.change_segment(body.to_command(segment_id), uow=uow)
+        await uow.commit()
+    return SegmentRead.from_view(view)
+
+
+@router.delete(
+    "/segments/{segment_id}",
+    status_code=204,
+    summary="Delete a segment; every member exits it",
+    responses={
+        404: {"description": "No such segment."},
+        409: {"description": "Another segment reads this one."},
+    },
+)
+async def delete_segment(
+    segment_id: SegmentId, uow: UowDep, user: Principal = require("segments:write")
+) -> Response:
+    """Members get ``segment.exited`` events; segments that read it must be changed first."""
+    async with uow:
+        await segment_changes.delete_segment(segment_id, uow=uow)
+        await uow.commit()
+    return Response(status_code=204)

@@ -104,7 +104,7 @@ async def _enter(uow: SegmentationUoW, row: SegmentRow, customer_ids: list[str])
     )
 
 
-async def _valued_population(uow: SegmentationUoW, context: Context) -> pl.DataFrame:
+async def valued_population(uow: SegmentationUoW, context: Context) -> pl.DataFrame:
     """Every customer valued now against the last recompute's figures."""
     document = await uow.figures.get("valuation") or {}
     inputs, _ = await current_population(
@@ -118,7 +118,7 @@ async def _valued_population(uow: SegmentationUoW, context: Context) -> pl.DataF
 async def _first_members(
     uow: SegmentationUoW, context: Context, segment_id: str, node: Node
 ) -> list[str]:
-    valued = await _valued_population(uow, context)
+    valued = await valued_population(uow, context)
     definitions = {**_closure(node, context.definitions), segment_id: node}
     members = evaluate_segments_frame(definitions, valued)[segment_column(segment_id)]
     return valued["customer_id"].filter(members).to_list()
@@ -186,6 +186,6 @@ async def preview_condition(
     context = await load_context(uow)
     with domain_errors("condition"):
         node = parse_condition(condition, known_segments=context.definitions.keys())
-    valued = await _valued_population(uow, context)
+    valued = await valued_population(uow, context)
     result = preview(node, valued, definitions=context.definitions, sample_size=sample_size)
     return result.count, [str(customer) for customer in result.sample]

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from services.segmentation.handlers.segment_changes import ChangeSegment
 from services.segmentation.handlers.segments import CreateSegment, MemberPage, SegmentView
 
 CONDITION_HELP = (
@@ -32,6 +33,18 @@ class SegmentCreate(BaseModel):
     def to_command(self, *, created_by: str) -> CreateSegment:
         """The use case's command."""
         return CreateSegment(self.name, self.description, self.condition, created_by)
+
+
+class SegmentChange(BaseModel):
+    """New values for some of a segment's fields; the ones left out stay as they are."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=128)
+    description: str | None = Field(default=None, max_length=2000)
+    condition: dict[str, Any] | None = Field(default=None, description=CONDITION_HELP)
+
+    def to_command(self, segment_id: str) -> ChangeSegment:
+        """The use case's command."""
+        return ChangeSegment(segment_id, self.name, self.description, self.condition)
 
 
 class SegmentRead(BaseModel):

@@ -158,14 +158,25 @@ async def _publish(
         planned = group.create_task(_membership_changes(uow, context, valued))
         await report.timed("write_values", _store_values(uow, stored))
     report.value_changes = changes.height
-    members = planned.result()
     events = [value_events.result()]
-    if members is not None:
-        await report.timed("segments", _store_memberships(uow, members))
-        events.append(await asyncio.to_thread(_membership_events, uow, context, members))
-        await uow.segments.mark_evaluated(context.definitions.keys(), at=uow.now())
-        report.segment_entries, report.segment_exits = members.entered.height, members.exited.height
+    if (members := planned.result()) is not None:
+        events.append(await _publish_memberships(uow, context, members, report))
     await report.timed("events", write_events(uow, pl.concat(events)))
+
+
+async def _publish_memberships(
+    uow: SegmentationUoW,
+    context: Context,
+    changes: publication.MembershipChanges,
+    report: RecomputeReport,
+) -> pl.DataFrame:
+    """Store membership changes; return their events' outbox rows, built meanwhile."""
+    async with asyncio.TaskGroup() as group:
+        events = group.create_task(asyncio.to_thread(_membership_events, uow, context, changes))
+        await report.timed("segments", _store_memberships(uow, changes))
+    await uow.segments.mark_evaluated(context.definitions.keys(), at=uow.now())
+    report.segment_entries, report.segment_exits = changes.entered.height, changes.exited.height
+    return events.result()
 
 
 def _stored_values(uow: SegmentationUoW, rows: pl.DataFrame) -> pl.DataFrame:

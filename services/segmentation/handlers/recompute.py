@@ -6,6 +6,11 @@ figures (RFM breakpoints, ABC and category cutoffs) and value everyone against t
 changed classifications and segment memberships, store the figures and the Pareto report.
 At the first recompute of a month, each customer's baseline (what *migrator* compares with)
 becomes their classification at the end of the previous month.
+
+On a 2-core host PostgreSQL's work and ours take turns unless they overlap, so CPU-only steps
+(valuing, comparing memberships, building events) run in threads while the transaction's
+connection writes; everything is still written by that one connection, so it all commits or
+none of it does.
 """
 
 from __future__ import annotations
@@ -76,15 +81,13 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
     report = RecomputeReport(as_of=day_date(uow.today()))
     await report.timed("lock", hold_valuation_lock(uow.session, exclusive=True))
     document = await uow.figures.get("valuation") or {}
-    inputs = await _current_population(uow, report, rolled_on=document.get("rolled_on"))
+    context = await load_context(uow)
+    rolled, inputs = await _current_population(uow, report, rolled_on=document.get("rolled_on"))
     period = uow.now().strftime("%Y-%m")
     new_period = document.get("baseline_period") != period
     if new_period:
         inputs = publication.refresh_baselines(inputs)
-    context = await load_context(uow)
-    valuation = report.timed_sync(
-        "valuate", lambda: valuate(inputs, uow.params, today=uow.today(), model=context.model)
-    )
+    valuation = await _valuate_while_rolling(uow, report, context, inputs, rolled)
     valued = valuation.frame
     report.customers = valued.height
     rows = publication.classification(valued, inputs)
@@ -95,8 +98,8 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
 
 async def _current_population(
     uow: SegmentationUoW, report: RecomputeReport, *, rolled_on: int | None
-) -> pl.DataFrame:
-    """Everyone's inputs with windows valid today; the rolled window sums are written back.
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The window sums that rolled (to write back) and everyone's inputs valid today.
 
     The four reads run concurrently on their own connections (safe under the exclusive lock).
     """
@@ -112,11 +115,31 @@ async def _current_population(
                 read_population(uow.session, sides=(texts, values)),
             ),
         )
-    await report.timed(
-        "write_rolled", update_frame(uow.session, customer_profile, rolled, key="customer_id")
-    )
     report.rolled_profiles = rolled.height
-    return inputs if rolled.is_empty() else inputs.update(rolled, on="customer_id")
+    return rolled, inputs if rolled.is_empty() else inputs.update(rolled, on="customer_id")
+
+
+async def _valuate_while_rolling(
+    uow: SegmentationUoW,
+    report: RecomputeReport,
+    context: Context,
+    inputs: pl.DataFrame,
+    rolled: pl.DataFrame,
+) -> Valuation:
+    """Value everyone (CPU, in a thread) while the connection writes the rolled sums back."""
+    async with asyncio.TaskGroup() as group:
+        valuation = group.create_task(
+            report.timed(
+                "valuate",
+                asyncio.to_thread(
+                    valuate, inputs, uow.params, today=uow.today(), model=context.model
+                ),
+            )
+        )
+        await report.timed(
+            "write_rolled", update_frame(uow.session, customer_profile, rolled, key="customer_id")
+        )
+    return valuation.result()
 
 
 async def _save_figures(

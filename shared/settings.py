@@ -21,6 +21,8 @@ class KafkaSettings(BaseModel):
     partitions: int = Field(default=3, ge=1)
     replication_factor: int = Field(default=1, ge=1)
     consumer_batch_size: int = Field(default=500, ge=1)
+    # Transactions a worker applies at once per fetched batch (split by record key); SQLite: 1.
+    consumer_concurrency: int = Field(default=2, ge=1, le=16)
     max_retries: int = Field(default=3, ge=0)
     retry_backoff_s: float = Field(default=0.2, ge=0)
     outbox_poll_interval_s: float = Field(default=0.1, gt=0)

@@ -6,9 +6,12 @@ transaction with bounded retries, dead-lettering the record that still fails. Ka
 committed only after the database commit. Infrastructure failures (database or broker
 unreachable) never dead-letter: the batch is retried, with back-off, until it passes.
 
-The next batch is fetched and decoded while the current one waits on the database, so the
-decoding (CPU) overlaps the database round trips (I/O). Nothing of the next batch takes effect
-before the current one is committed: dead-lettering happens when a batch is applied.
+Two overlaps keep the worker's core busy while the database works. The next batch is fetched
+and decoded while the current one is applied (nothing of it takes effect before the current one
+is committed: dead-lettering happens when a batch is applied). And a batch can be split by record
+key into ``concurrency`` lanes applied in transactions of their own at once: one key's records
+stay in one lane in their order, and the lanes touch different customers, as the partitions of
+different worker replicas do. Offsets are committed once every lane has committed.
 """
 
 from __future__ import annotations
@@ -90,6 +93,16 @@ def _still_assigned(
     return {tp: part for tp, part in batches.items() if part and tp in owned}
 
 
+def _lanes(deliveries: Sequence[Delivery], count: int) -> list[list[Delivery]]:
+    """Split by record key: one key's records stay in one lane, in their order."""
+    if count == 1 or len(deliveries) < 2:
+        return [list(deliveries)] if deliveries else []
+    lanes: list[list[Delivery]] = [[] for _ in range(count)]
+    for delivery in deliveries:
+        lanes[hash(delivery.record.key) % count].append(delivery)
+    return [lane for lane in lanes if lane]
+
+
 class EventConsumer:
     """Applies fetched records to a service's database, exactly once in effect."""
 
@@ -102,8 +115,10 @@ class EventConsumer:
         uow_factory: Callable[[], UnitOfWork],
         producer: AIOKafkaProducer,
         metrics: Metrics,
+        concurrency: int = 1,
     ) -> None:
         self.name = name
+        self.concurrency = concurrency
         self.settings = settings
         self.subscriptions = subscriptions
         self.uow_factory = uow_factory
@@ -162,8 +177,17 @@ class EventConsumer:
             elif outcome is not None:
                 await self._dead_letter(record, outcome)
                 decoded[position] = (record, None)  # a retried batch does not send it twice
-        if not deliveries:
+        lanes = _lanes(deliveries, self.concurrency)
+        if len(lanes) == 1:
+            await self._apply_or_isolate(lanes[0])
             return
+        # Every lane finishes before a transient failure is raised (and the batch retried).
+        results = await asyncio.gather(*map(self._apply_or_isolate, lanes), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def _apply_or_isolate(self, deliveries: Sequence[Delivery]) -> None:
         try:
             await self._apply(deliveries)
         except TRANSIENT:

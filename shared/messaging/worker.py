@@ -13,12 +13,14 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from shared.contracts import ALL_TOPICS, CONTRACTS, dlq
+from shared.db import is_sqlite
 from shared.db.uow import UnitOfWork
 from shared.messaging.consumer import EventConsumer, Subscriptions
 from shared.messaging.housekeeping import run_housekeeping
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.runtime import Runtime
+from shared.settings import ServiceSettings
 from shared.web.app import operations_router
 
 log = logging.getLogger(__name__)
@@ -93,10 +95,16 @@ async def _consume(
             uow_factory=uow_factory,
             producer=producer,
             metrics=runtime.metrics,
+            concurrency=_lanes(settings),
         )
         await loop.run(consumer, stop)
     finally:
         await consumer.stop()
+
+
+def _lanes(settings: ServiceSettings) -> int:
+    # SQLite has one writer at a time: lanes would only queue behind each other.
+    return 1 if is_sqlite(settings.database_url) else settings.kafka.consumer_concurrency
 
 
 async def _until_stopped_or_failed(tasks: list[asyncio.Task[None]], stop: asyncio.Event) -> None:

@@ -21,9 +21,9 @@ from shared.settings import KafkaSettings
 PARTITION = TopicPartition(IDENTITY_CUSTOMERS, 0)
 
 
-def record(offset: int, value: bytes) -> ConsumerRecord[bytes, bytes]:
+def record(offset: int, value: bytes, key: bytes = b"k") -> ConsumerRecord[bytes, bytes]:
     return ConsumerRecord(
-        IDENTITY_CUSTOMERS, 0, offset, 0, 0, b"k", value, None, len(b"k"), len(value), []
+        IDENTITY_CUSTOMERS, 0, offset, 0, 0, key, value, None, len(key), len(value), []
     )
 
 
@@ -66,18 +66,23 @@ class UnitOfWork:
 
     failures = 1
     commits = 0
+    open = 0
+    most_open = 0
 
     def __init__(self) -> None:
         self.session = Session()
         self.tables = MessagingTables(make_metadata())
 
     async def __aenter__(self) -> UnitOfWork:
+        UnitOfWork.open += 1
+        UnitOfWork.most_open = max(UnitOfWork.most_open, UnitOfWork.open)
         return self
 
     async def __aexit__(self, *_: Any) -> None:
-        return None
+        UnitOfWork.open -= 1
 
     async def commit(self) -> None:
+        await asyncio.sleep(0.01)  # the database at work: other lanes run meanwhile
         if UnitOfWork.failures:
             UnitOfWork.failures -= 1
             raise sa_exc.OperationalError("COMMIT", {}, ConnectionError("server closed"))
@@ -113,6 +118,7 @@ async def test_a_retried_batch_dead_letters_its_malformed_record_once() -> None:
     async def handler(event: CustomerRegistered, *, uow: Any) -> None:
         seen.append(event.customer_id)
 
+    UnitOfWork.failures, UnitOfWork.commits = 1, 0
     producer = Producer()
     loop = EventConsumer(
         name="test",
@@ -135,3 +141,35 @@ async def test_a_retried_batch_dead_letters_its_malformed_record_once() -> None:
     assert [value for _, value in producer.sent] == [b"{oops", b""]  # once each, not per retry
     assert seen == ["a", "a"]  # handled in the failed attempt and again in the one committed
     assert UnitOfWork.commits == 1
+
+
+async def test_lanes_apply_at_once_and_keep_each_keys_records_in_order() -> None:
+    applied: list[tuple[int, str]] = []
+
+    async def handler(event: CustomerRegistered, *, uow: Any) -> None:
+        applied.append((id(uow), event.customer_id))
+
+    UnitOfWork.failures, UnitOfWork.commits, UnitOfWork.most_open = 0, 0, 0
+    loop = EventConsumer(
+        name="test",
+        settings=KafkaSettings(),
+        subscriptions={CustomerRegistered.event_type: [handler]},
+        uow_factory=UnitOfWork,  # type: ignore[arg-type]
+        producer=Producer(),
+        metrics=Metrics("test"),
+        concurrency=2,
+    )
+    keys = [f"key-{n}" for n in range(20)]
+    records = [
+        record(i, registration(f"{keys[i % 20]}:{i // 20}"), keys[i % 20].encode())
+        for i in range(100)
+    ]
+
+    await loop.handle_batch(records)
+
+    assert UnitOfWork.commits == 2 and UnitOfWork.most_open == 2
+    lanes_of = {key: {uow for uow, c in applied if c.startswith(f"{key}:")} for key in keys}
+    assert all(len(lanes) == 1 for lanes in lanes_of.values())
+    for key in keys:
+        order = [c for _, c in applied if c.startswith(f"{key}:")]
+        assert order == [f"{key}:{n}" for n in range(5)]

@@ -232,10 +232,10 @@ async def _membership_changes(
     """
     if not context.definitions:
         return None
-    async with uow.side_session() as side:
-        old = asyncio.ensure_future(read_memberships(side))
+    async with uow.side_session() as side, asyncio.TaskGroup() as group:
+        old = group.create_task(read_memberships(side))
         new = await asyncio.to_thread(_memberships, context, valued)
-        return publication.membership_changes(await old, new)
+    return publication.membership_changes(old.result(), new)
 
 
 def _memberships(context: Context, valued: pl.DataFrame) -> pl.DataFrame:

@@ -2,8 +2,8 @@
 
 PostgreSQL checks a foreign key with one query per inserted row: a first valuation that enters
 half a million members spent as long on those checks as on the rows. Members are only written
-for segments read in the same transaction under the valuation lock, and segments are never
-deleted, so the key guarded nothing the writers do not.
+for segments read in the same transaction under the valuation lock, and deleting a segment (under
+that lock too) deletes its members itself, so the key guarded nothing the writers do not.
 
 Revision ID: 0004
 Revises: 0003

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import polars as pl
 import pytest
@@ -82,3 +83,22 @@ def test_a_batch_expands_into_valid_envelopes_in_order(monkeypatch: pytest.Monke
 def test_a_batch_renders_the_same_events_every_time() -> None:
     value = rows_for(changes(outbox_batch.BATCH_MIN))["value"][0]
     assert expand(value).equals(expand(value))
+
+
+def test_few_and_many_ids_render_alike_as_ascending_version_7_uuids(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    few = outbox_batch.ordered_uuids(300, millis=1_700_000_000_000, seed=9).to_list()
+    monkeypatch.setattr(outbox_batch, "_FEW", 0)
+    many = outbox_batch.ordered_uuids(300, millis=1_700_000_000_000, seed=9).to_list()
+
+    assert few == many
+    parsed = [uuid.UUID(text) for text in few]
+    assert all(u.version == 7 and str(u) == text for u, text in zip(parsed, few, strict=True))
+    assert few == sorted(few) and len(set(few)) == 300
+
+
+def test_nothing_to_publish_is_no_rows_of_the_same_shape() -> None:
+    empty, some = rows_for(changes(0)), rows_for(changes(2))
+
+    assert empty.is_empty() and empty.schema == some.schema

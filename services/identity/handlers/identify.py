@@ -2,8 +2,9 @@
 
 One record and a batch share one path (a single record is a batch of one), so a record gets
 the same answer either way. Per batch: one query for the records already stored under the
-same (source system, record id), one for every candidate under the union of blocking keys;
-then ``resolve_batch`` decides each record in input order, seeing the earlier ones. A record
+same (source system, record id), one for every candidate under the union of blocking keys (a
+single record asks both in one query); then ``resolve_batch`` decides each record in input
+order, seeing the earlier ones. A record
 that was stored before is updated in place and keeps its customer (idempotent re-submission).
 """
 

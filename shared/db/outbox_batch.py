@@ -57,6 +57,7 @@ def ordered_uuids(n: int, *, millis: int, seed: int, offset: int = 0) -> pl.Seri
 
 
 _FEW = 2_000
+CAUSES = ("correlationid", "causationid")  # optional per-event columns of a publication
 _ROWS = pl.Schema(
     {
         "event_id": pl.String(),
@@ -86,17 +87,19 @@ def envelopes(data: pl.DataFrame, head: dict[str, Any]) -> pl.DataFrame:
 
     ``head`` holds what the events share: source, type, time, correlation id, the column
     naming the subject (also the partition key), and the ids' millis, seed and counter offset.
+    Columns `CAUSES` in ``data``, when present, give each event its own correlation and
+    causation ids (a null correlation falls back to the shared one).
     """
     front = f'","source":"{head["source"]}","type":"{head["type"]}","subject":"'
     middle = f'","time":"{head["time"]}","datacontenttype":"application/json","data":'
-    tail = f',"correlationid":"{head["correlationid"]}","partitionkey":"'
     ids = ordered_uuids(
         data.height, millis=head["millis"], seed=head["seed"], offset=head["offset"]
     )
     events = data.select(
         ids.alias("event_id"),
         pl.col(head["subject"]).alias("key"),
-        pl.struct(pl.all()).struct.json_encode().alias("data"),
+        pl.struct(pl.exclude(CAUSES)).struct.json_encode().alias("data"),
+        _causes(data, head["correlationid"]).alias("causes"),
     )
     value = pl.concat_str(
         pl.lit('{"specversion":"1.0","id":"'),
@@ -105,11 +108,23 @@ def envelopes(data: pl.DataFrame, head: dict[str, Any]) -> pl.DataFrame:
         "key",
         pl.lit(middle),
         "data",
-        pl.lit(tail),
+        pl.lit(","),
+        "causes",
+        pl.lit(',"partitionkey":"'),
         "key",
         pl.lit('"}'),
     )
     return events.select("event_id", "key", value.alias("value"))
+
+
+def _causes(data: pl.DataFrame, correlation: str) -> pl.Expr:
+    """The ``"correlationid":…`` (and ``"causationid":…``) members, JSON-escaped."""
+    if CAUSES[0] not in data.columns:
+        return pl.lit(f'"correlationid":{json.dumps(correlation)}')
+    pair = pl.struct(
+        pl.col(CAUSES[0]).fill_null(correlation), pl.col(CAUSES[1]).cast(pl.String)
+    ).struct.json_encode()
+    return pair.str.slice(1, pair.str.len_chars() - 2)  # without the braces
 
 
 def outbox_rows(

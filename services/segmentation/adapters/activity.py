@@ -29,6 +29,7 @@ from services.segmentation.domain.profile import (
     fold_stage,
     fold_transaction,
 )
+from shared import context
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +59,14 @@ class ActivityBuffer:
         self.profiles: dict[str, Profile] = {}
         self.touched: set[str] = set()
         self.removed: dict[str, str] = {}  # customer id -> "merged" or "erased"
+        # customer id -> (correlation, causation) of the last event folded for them, so what
+        # settling publishes about a customer names the event that caused it
+        self.causes: dict[str, tuple[str | None, str | None]] = {}
 
     def record(self, fold: str, customer_id: str, /, **data: Any) -> None:
         """Queue a fold (``transaction``, ``balance``, ``product``, ``stage``, ``identity``)."""
         self._ops.append(Op(fold, customer_id, data))
+        self.causes[customer_id] = (context.correlation_id.get(), context.causation_id.get())
 
     async def flush(self) -> None:
         """Apply the queued folds and write the profiles, buckets and rows they changed."""

@@ -13,7 +13,7 @@ import polars as pl
 from services.segmentation.adapters.bulk import insert_frame
 from services.segmentation.adapters.uow import SegmentationUoW
 from shared.contracts import EventPayload, SegmentEntered, SegmentExited, ValueChanged
-from shared.db.outbox_batch import outbox_rows
+from shared.db.outbox_batch import CAUSES, outbox_rows
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -28,8 +28,30 @@ def _categories(column: str) -> pl.Expr:
 
 def _rows(uow: SegmentationUoW, kind: type[EventPayload], data: pl.DataFrame) -> pl.DataFrame:
     return outbox_rows(
-        data, event_type=kind.event_type, topic=kind.topic, source=uow.source, now=uow.now()
+        _with_causes(data, uow.activity.causes),
+        event_type=kind.event_type,
+        topic=kind.topic,
+        source=uow.source,
+        now=uow.now(),
     )
+
+
+def _with_causes(
+    data: pl.DataFrame, causes: dict[str, tuple[str | None, str | None]]
+) -> pl.DataFrame:
+    """Each customer's event carries the ids of the event folded last for them, if any."""
+    if not causes or data.is_empty():
+        return data
+    ids = list(causes)
+    frame = pl.DataFrame(
+        {
+            "customer_id": ids,
+            CAUSES[0]: [causes[i][0] for i in ids],
+            CAUSES[1]: [causes[i][1] for i in ids],
+        },
+        schema={"customer_id": pl.String, CAUSES[0]: pl.String, CAUSES[1]: pl.String},
+    )
+    return data.join(frame, on="customer_id", how="left", maintain_order="left")
 
 
 def value_change_rows(uow: SegmentationUoW, changes: pl.DataFrame) -> pl.DataFrame:

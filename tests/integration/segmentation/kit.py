@@ -22,7 +22,7 @@ from shared.contracts import (
     TransactionPosted,
 )
 from shared.db.uow import build_envelope
-from shared.envelope import decode, headers
+from shared.envelope import Envelope, decode, headers
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -128,12 +128,14 @@ class Published:
 
     def __init__(self) -> None:
         self.by_customer: dict[str, list[Any]] = {}
+        self.envelopes: dict[str, list[Envelope]] = {}
 
     def add(self, value: bytes) -> None:
-        """Decode one record (envelope, then the payload's contract) and keep it."""
+        """Decode one record (envelope, then the payload's contract) and keep both."""
         envelope = decode(value)
         payload = CONTRACTS[envelope.type].model_validate(envelope.data)
         self.by_customer.setdefault(envelope.subject or "", []).append(payload)
+        self.envelopes.setdefault(envelope.subject or "", []).append(envelope)
 
     def of(self, customer: str, kind: type[Any] | None = None) -> list[Any]:
         """The customer's events so far (of one type, when given)."""

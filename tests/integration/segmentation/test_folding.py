@@ -6,6 +6,9 @@ from typing import Any
 
 import pytest
 
+from shared import context
+from shared.contracts import ValueChanged
+from shared.envelope import Envelope, decode
 from tests.integration.segmentation.kit import (
     balance,
     customer_id,
@@ -97,3 +100,21 @@ async def test_balances_and_products_show_in_the_value(
 async def _with_products(api: Any, customer: str, count: int) -> dict[str, Any] | None:
     value = await value_of(api, customer)
     return value if value and len(value["products"]) >= count else None
+
+
+async def test_what_a_transaction_changes_is_published_under_its_correlation_and_id(
+    worker: Any, producer: Any, published: Any
+) -> None:
+    customer = customer_id()
+    with context.bound(correlation="payment-7781"):
+        [value] = await send(producer, transaction(customer, 80.0))
+    cause = decode(value.encode())
+
+    [changed] = await eventually(lambda: _envelopes_of(published, customer, ValueChanged))
+
+    assert changed.correlationid == "payment-7781"
+    assert changed.causationid == cause.id
+
+
+async def _envelopes_of(published: Any, customer: str, kind: type[Any]) -> list[Envelope]:
+    return [e for e in published.envelopes.get(customer, []) if e.type == kind.event_type]

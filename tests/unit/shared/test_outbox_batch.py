@@ -102,3 +102,31 @@ def test_nothing_to_publish_is_no_rows_of_the_same_shape() -> None:
     empty, some = rows_for(changes(0)), rows_for(changes(2))
 
     assert empty.is_empty() and empty.schema == some.schema
+
+
+def test_events_carry_their_own_causes_escaped_in_rows_and_batches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(outbox_batch, "BATCH_EVENTS", 400)
+    odd = 'a "quoted" \\ id'
+    for n in (3, outbox_batch.BATCH_MIN + 1):
+        data = changes(n).with_columns(
+            pl.Series("correlationid", [odd, None] + ["c"] * (n - 2)),
+            pl.Series("causationid", ["cause-0", None] + ["k"] * (n - 2)),
+        )
+        token = context.correlation_id.set('shared "one"')
+        try:
+            rows = rows_for(data)
+        finally:
+            context.correlation_id.reset(token)
+        values = [v for row in rows["value"] for v in _values(row)]
+        first, second = decode(values[0].encode()), decode(values[1].encode())
+
+        assert len(values) == n
+        assert (first.correlationid, first.causationid) == (odd, "cause-0")
+        assert (second.correlationid, second.causationid) == ('shared "one"', None)
+        assert "correlationid" not in first.data and "causationid" not in first.data
+
+
+def _values(row: str) -> list[str]:
+    return expand(row)["value"].to_list() if is_batch(row) else [row]

@@ -9,6 +9,7 @@ serves a batch of a few customers and a recompute of millions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import polars as pl
@@ -19,6 +20,11 @@ CLASSIFICATION = ("tier", "abc_class", "categories")
 BASELINES = ("baseline_tier", "baseline_abc_class")
 _SEGMENT_PREFIX = segment_column("")
 PAIR_SCHEMA: dict[str, pl.DataType] = {"segment_id": pl.String(), "customer_id": pl.String()}
+
+
+def pair_frame(pairs: Iterable[tuple[str, str]]) -> pl.DataFrame:
+    """(segment_id, customer_id) pairs as a frame, in the order given."""
+    return pl.DataFrame(list(pairs), schema=PAIR_SCHEMA, orient="row")
 
 
 def classification(valued: pl.DataFrame, inputs: pl.DataFrame) -> pl.DataFrame:

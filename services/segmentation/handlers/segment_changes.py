@@ -12,8 +12,6 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-import polars as pl
-
 from services.segmentation.adapters.repositories import SegmentRow
 from services.segmentation.adapters.sql import hold_valuation_lock
 from services.segmentation.adapters.uow import SegmentationUoW
@@ -74,7 +72,7 @@ async def delete_segment(segment_id: str, *, uow: SegmentationUoW) -> None:
     )
     if readers:
         raise Conflict(f"segment {row.name!r} is read by {', '.join(readers)}; change those first")
-    exited = _pairs(await uow.segments.member_pairs([segment_id]))
+    exited = publication.pair_frame(sorted(await uow.segments.member_pairs([segment_id])))
     await uow.segments.remove(segment_id)
     await publish_membership_changes(
         uow, entered=exited.clear(), exited=exited, names={segment_id: row.name}
@@ -102,7 +100,7 @@ async def _reevaluate(uow: SegmentationUoW, row: SegmentRow) -> None:
     new = publication.memberships(
         valued["customer_id"], members.select(segment_column(s) for s in sorted(affected))
     )
-    old = _pairs(await uow.segments.member_pairs(affected))
+    old = publication.pair_frame(sorted(await uow.segments.member_pairs(affected)))
     changes = publication.membership_changes(old, new)
     await uow.values.enter(changes.entered.rows(), at=uow.now())
     await uow.values.leave(changes.exited.rows())
@@ -123,7 +121,3 @@ def _readers_of(segment_id: str, definitions: dict[str, Node]) -> set[str]:
                 found.add(other)
                 todo.append(other)
     return found
-
-
-def _pairs(pairs: list[tuple[str, str]]) -> pl.DataFrame:
-    return pl.DataFrame(sorted(pairs), schema=publication.PAIR_SCHEMA, orient="row")

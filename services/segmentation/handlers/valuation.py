@@ -81,11 +81,9 @@ async def retire(uow: SegmentationUoW, ids: list[str], *, names: dict[str, str])
     pairs = sorted(await uow.values.memberships(ids))
     await uow.values.leave(pairs)
     await uow.values.delete(ids)
-    await publish_membership_changes(uow, entered=_pairs([]), exited=_pairs(pairs), names=names)
-
-
-def _pairs(pairs: list[tuple[str, str]]) -> pl.DataFrame:
-    return pl.DataFrame(pairs, schema=publication.PAIR_SCHEMA, orient="row")
+    await publish_membership_changes(
+        uow, entered=publication.pair_frame([]), exited=publication.pair_frame(pairs), names=names
+    )
 
 
 async def publish_classification(uow: SegmentationUoW, rows: pl.DataFrame) -> None:
@@ -112,7 +110,7 @@ async def publish_memberships(
         return
     members = evaluate_segments_frame(context.definitions, valued)
     new = publication.memberships(valued["customer_id"], members)
-    old = _pairs(sorted(await uow.values.memberships(list(ids))))
+    old = publication.pair_frame(sorted(await uow.values.memberships(list(ids))))
     changes = publication.membership_changes(old, new)
     await uow.values.enter(changes.entered.rows(), at=uow.now())
     await uow.values.leave(changes.exited.rows())

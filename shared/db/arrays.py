@@ -2,7 +2,10 @@
 
 An ``IN (...)`` list renders one placeholder per value, so every batch size is a new statement
 for the driver to prepare and the server to plan; ``= ANY($1)`` and ``unnest($1, $2, ...)`` are
-one statement whatever the batch size. SQLite has no arrays and gets the plain forms.
+one statement whatever the batch size. SQLite has no arrays and gets the plain forms. That one
+statement's generic plan follows the table's statistics, though: on a table never analyzed it
+may scan the whole table, so look-ups on tables that start empty and fill fast (the inbox) keep
+their lists.
 """
 
 from __future__ import annotations

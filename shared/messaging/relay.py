@@ -22,7 +22,6 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import Row, Table, case, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db.arrays import any_of
 from shared.db.outbox_batch import MARKER, expand
 from shared.envelope import headers
 from shared.metrics import Metrics
@@ -91,7 +90,7 @@ class OutboxRelay:
             sent = await self._send([r for row in rows for r in await self._records(session, row)])
             await session.execute(
                 update(self.outbox)
-                .where(any_of(session, self.outbox.c.id, [r.id for r in rows]))
+                .where(self.outbox.c.id.in_([r.id for r in rows]))
                 .values(sent_at=datetime.now(UTC))
             )
         return sent

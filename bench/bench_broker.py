@@ -39,24 +39,26 @@ async def raw_produce(broker: str, topic: str) -> float:
     return N / elapsed
 
 
-async def raw_consume(broker: str, topic: str) -> float:
+async def raw_consume(broker: str, topic: str, n: int = N) -> float:
+    """Records per second aiokafka alone reads from ``topic`` (its first ``n``)."""
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=broker,
-        group_id=f"b-{uuid.uuid4().hex}",
+        group_id=f"raw-{uuid.uuid4().hex}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
     await consumer.start()
     got, started = 0, 0.0
-    while got < N:
-        batch = await consumer.getmany(timeout_ms=500, max_records=500)
-        if batch and not started:
-            started = time.perf_counter()
-        got += sum(len(records) for records in batch.values())
-    elapsed = time.perf_counter() - started
-    await consumer.stop()
-    return N / elapsed
+    try:
+        while got < n:
+            batch = await consumer.getmany(timeout_ms=500, max_records=500)
+            if batch and not started:
+                started = time.perf_counter()
+            got += sum(len(records) for records in batch.values())
+    finally:
+        await consumer.stop()
+    return n / (time.perf_counter() - started)
 
 
 def payloads() -> list[CustomerUpdated]:

@@ -31,9 +31,9 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 
+from bench.bench_broker import raw_consume
 from bench.pg import scratch_database
 from idic.broker import TansuBroker
 from services.segmentation.adapters.orm import messaging
@@ -108,28 +108,6 @@ async def fill(broker: str, values: list[bytes]) -> None:
 def _key(value: bytes) -> bytes:
     start = value.index(b'"subject":"') + 11
     return value[start : value.index(b'"', start)]
-
-
-async def raw_consume(broker: str, n: int) -> float:
-    """Records per second aiokafka alone reads from the topic."""
-    consumer = AIOKafkaConsumer(
-        BANKING_TRANSACTIONS,
-        bootstrap_servers=broker,
-        group_id=f"raw-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    got, started = 0, 0.0
-    try:
-        while got < n:
-            batch = await consumer.getmany(timeout_ms=500, max_records=500)
-            if batch and not started:
-                started = time.perf_counter()
-            got += sum(len(records) for records in batch.values())
-    finally:
-        await consumer.stop()
-    return n / (time.perf_counter() - started)
 
 
 LAGS: list[float] = []
@@ -250,7 +228,7 @@ async def run(n: int) -> None:
                 f"produced {n:,} transactions for {CUSTOMERS:,} customers "
                 f"over 400 days in {time.perf_counter() - started:.1f} s"
             )
-            raw = await raw_consume(broker.bootstrap_servers, n)
+            raw = await raw_consume(broker.bootstrap_servers, BANKING_TRANSACTIONS, n)
             print(f"raw aiokafka consume:        {raw:10,.0f} events/s")
             print(f"worker: batches of up to {BATCH:,} records, {LANES} lane(s)")
             await measure_worker(settings, n, raw)

@@ -26,6 +26,18 @@ async def affluent(api: Any, customer: str) -> bool:
     return bool(value and value["tier"]["tier"] == "affluent")
 
 
+async def base_and_reader(api: Any, branch: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A segment of the branch's customers, and a segment ("<branch>-r") of its members."""
+    base = (
+        await api.post("/v1/segments", json={"name": branch, "condition": branch_rule(branch)})
+    ).json()
+    reader_rule = {"segment": base["id"], "op": "member"}
+    reader = (
+        await api.post("/v1/segments", json={"name": f"{branch}-r", "condition": reader_rule})
+    ).json()
+    return base, reader
+
+
 async def test_a_new_condition_moves_members_in_and_out_with_events(
     worker: Any, api: Any, producer: Any, published: Any
 ) -> None:
@@ -60,13 +72,7 @@ async def test_a_segment_read_by_another_is_deleted_only_after_its_reader(
     worker: Any, api: Any, producer: Any, published: Any
 ) -> None:
     branch, customers = await branch_customers(api, producer, 2)
-    base = (
-        await api.post("/v1/segments", json={"name": branch, "condition": branch_rule(branch)})
-    ).json()
-    reader_rule = {"segment": base["id"], "op": "member"}
-    reader = (
-        await api.post("/v1/segments", json={"name": f"{branch}-r", "condition": reader_rule})
-    ).json()
+    base, reader = await base_and_reader(api, branch)
     assert reader["member_count"] == 2
 
     refused = await api.delete(f"/v1/segments/{base['id']}")
@@ -98,13 +104,7 @@ async def test_changing_the_base_segment_carries_through_to_its_reader(
     rich, plain = customers
     await send(producer, balance(rich, 800_000.0))
     await eventually(lambda: affluent(api, rich))
-    base = (
-        await api.post("/v1/segments", json={"name": branch, "condition": branch_rule(branch)})
-    ).json()
-    reader_rule = {"segment": base["id"], "op": "member"}
-    reader = (
-        await api.post("/v1/segments", json={"name": f"{branch}-r", "condition": reader_rule})
-    ).json()
+    base, reader = await base_and_reader(api, branch)
 
     await api.patch(f"/v1/segments/{base['id']}", json={"condition": branch_rule(branch, AFFLUENT)})
 

@@ -21,6 +21,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.identity.adapters.orm import audit_log
+from shared.db.arrays import is_postgres
 
 GENESIS = "0" * 64
 _LOCK = text("SELECT pg_advisory_xact_lock(7310431338)")  # one writer at a time per database
@@ -78,7 +79,7 @@ class AuditLog:
         """Chain and insert entries, in this transaction."""
         if not entries:
             return
-        if self.session.get_bind().dialect.name == "postgresql":
+        if is_postgres(self.session):
             await self.session.execute(_LOCK)
         last = (
             await self.session.execute(

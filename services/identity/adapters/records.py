@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.identity.adapters.bulk import insert_rows
 from services.identity.adapters.orm import record_key, source_record
 from services.identity.adapters.postings import Postings, generic_postings, pg_postings
+from shared.db.arrays import is_postgres
 
 T = TypeVar("T")
 _Pair = tuple[bytes, int]
@@ -91,10 +92,6 @@ class RecordRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    @property
-    def _postgres(self) -> bool:
-        return self.session.get_bind().dialect.name == "postgresql"
-
     async def find(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StoredRecord]:
         """The stored records with these (source system, record id) keys."""
         by_system: dict[str, list[str]] = defaultdict(list)
@@ -124,7 +121,7 @@ class RecordRepository:
         With record ``keys``, ``stored`` holds the records already stored under them, and when
         there is one the hashes are not looked up (one round trip for a single identify).
         """
-        if self._postgres:
+        if is_postgres(self.session):
             to_record = partial(stored_record, payload=True)
             return await pg_postings(self.session, hashes, max_postings, to_record, keys=keys)
         found = await self.find(keys)

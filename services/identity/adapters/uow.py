@@ -28,6 +28,7 @@ from services.identity.adapters.reviews import ReviewRepository
 from services.identity.adapters.vault import Vault
 from services.identity.adapters.writer import write_finish, write_new
 from shared.db import MessagingTables, UnitOfWork
+from shared.db.arrays import is_postgres
 
 # Two-int4 advisory-lock keys (a key space apart from the one-bigint locks of migrations).
 _REGISTRY_NS, _KEY_NS = 731_043, 731_044
@@ -91,7 +92,7 @@ class IdentityUnitOfWork(UnitOfWork):
     async def flush(self) -> None:
         """Write queued summaries and outbox rows: one statement on PostgreSQL."""
         summaries, self._summaries = self._summaries, []
-        if not self._postgres:
+        if not is_postgres(self.session):
             if summaries and self._summaries_at is not None:
                 await self.customers.set_summaries(summaries, at=self._summaries_at)
             await super().flush()
@@ -116,18 +117,14 @@ class IdentityUnitOfWork(UnitOfWork):
         self.customers.know(joined)  # the summary refresh reads them without a round trip
         return ids
 
-    @property
-    def _postgres(self) -> bool:
-        return self.session.get_bind().dialect.name == "postgresql"
-
     async def lock_registry(self) -> None:
         """Exclusive: no identify, merge or erasure runs beside this transaction."""
-        if self._postgres:
+        if is_postgres(self.session):
             await self.session.execute(_EXCLUSIVE, {"ns": _REGISTRY_NS})
 
     async def lock_keys(self, hashes: Iterable[bytes]) -> None:
         """Shared registry lock, then the given blocking-key hashes, in a fixed order."""
-        if not self._postgres:
+        if not is_postgres(self.session):
             return
         keys = sorted({int.from_bytes(h[:4], "big", signed=True) for h in hashes})
         await self.session.execute(

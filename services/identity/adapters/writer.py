@@ -33,6 +33,7 @@ from services.identity.adapters.orm import (
     source_record,
 )
 from services.identity.adapters.records import RECORD_COLUMNS, StoredRecord
+from shared.db.arrays import is_postgres
 
 Row = Mapping[str, Any]
 KeyRow = tuple[int, bytes]  # (position of the record in ``records``, key hash)
@@ -101,8 +102,7 @@ async def write_new(
     A one-statement write also returns the existing customers the records joined, each with
     its records including the new ones (``with_records`` then needs no query); else nothing.
     """
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if not postgres or len(records) > ONE_STATEMENT_MAX:
+    if not is_postgres(session) or len(records) > ONE_STATEMENT_MAX:
         ids = await _table_by_table(session, customers, keys, records, record_keys, history)
         return ids, {}
     values: dict[str, list[Any]] = {}

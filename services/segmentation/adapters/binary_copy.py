@@ -34,12 +34,19 @@ def _field(column: Column[Any]) -> tuple[Any, str]:
 
 
 async def copy_numbers(
-    session: AsyncSession, columns: dict[str, Column[Any]], *, source: Any, order_by: Any
+    session: AsyncSession,
+    columns: dict[str, Column[Any]],
+    *,
+    source: Any,
+    order_by: Any,
+    where: Any = None,
 ) -> pl.DataFrame:
-    """``columns`` (name -> float8 or int4 table column) of every row of ``source``."""
+    """``columns`` (name -> float8 or int4 table column) of the rows of ``source`` (``where``)."""
     fields = {name: _field(column) for name, column in columns.items()}
     query = select(*(expr.label(name) for name, (expr, _) in fields.items()))
     query = query.select_from(source).order_by(order_by)
+    if where is not None:
+        query = query.where(where)
     connection = await session.connection()
     sql = str(query.compile(connection.sync_connection, compile_kwargs={"literal_binds": True}))
     buffer = io.BytesIO()

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.segmentation.adapters.binary_copy import copy_numbers
@@ -73,44 +73,80 @@ def _population_query() -> Any:
     )
 
 
+_TEXTS = [n for n, t in INPUT_SCHEMA.items() if t == pl.String() and n not in VALUE_COLUMNS]
+_NUMBERS: dict[str, Any] = {
+    name: customer_profile.c.relationship_start_day
+    if name == "tenure_start_day"
+    else customer_profile.c[name]
+    for name, dtype in INPUT_SCHEMA.items()
+    if dtype != pl.String()
+}
+_VALUES: dict[str, pl.DataType] = {
+    "customer_id": pl.String(),
+    **{n: pl.String() for n in VALUE_COLUMNS},
+}
+_ESTIMATE = text("SELECT reltuples FROM pg_class WHERE oid = 'customer_profile'::regclass")
+_SPLIT_FROM = 100_000  # profiles; below, one backend reads the numbers in well under a second
+
+
 async def read_population(
     session: AsyncSession, *, sides: Sequence[AsyncSession] = ()
 ) -> pl.DataFrame:
     """Valuation inputs of every customer, in id order.
 
-    On PostgreSQL three ``COPY``s (profile text, profile numbers in binary, published values)
-    are joined here; given two ``sides`` (other connections) they run concurrently.
+    On PostgreSQL the profile texts (CSV), the profile numbers (binary) and the published values
+    are copied out and joined here. Given three ``sides`` (other connections) the reads run
+    concurrently, the numbers, most of the server's work, in two halves split at the middle id,
+    so that a backend on each core formats them.
     """
     if not is_postgres(session):
         return await copy_or_fetch(session, _population_query(), INPUT_SCHEMA)
-    p, v = customer_profile, customer_value
-    texts = [n for n, t in INPUT_SCHEMA.items() if t == pl.String() and n not in VALUE_COLUMNS]
-    numeric = {
-        name: p.c.relationship_start_day if name == "tenure_start_day" else p.c[name]
-        for name in INPUT_SCHEMA
-        if INPUT_SCHEMA[name] != pl.String()
-    }
-    value_schema: dict[str, pl.DataType] = {
-        "customer_id": pl.String(),
-        **{n: pl.String() for n in VALUE_COLUMNS},
-    }
-    text_read = _copy_out(
-        sides[0] if sides else session,
-        select(*(p.c[n] for n in texts)).order_by(p.c.customer_id),
-        {n: INPUT_SCHEMA[n] for n in texts},
-    )
-    value_read = _copy_out(
-        sides[1] if len(sides) > 1 else session,
-        select(v.c.customer_id, *(v.c[n] for n in VALUE_COLUMNS)).order_by(v.c.customer_id),
-        value_schema,
-    )
-    number_read = copy_numbers(session, numeric, source=p, order_by=p.c.customer_id)
-    if len(sides) > 1:
-        strings, values, numbers = await asyncio.gather(text_read, value_read, number_read)
+    if len(sides) < 3:
+        strings, values = await _texts(session), await _values(session)
+        numbers = await _numbers(session)
     else:
-        strings, values, numbers = await text_read, await value_read, await number_read
+        strings, values, numbers = await asyncio.gather(
+            _texts(sides[0]), _values(sides[1]), _split_numbers(session, sides[2])
+        )
     joined = strings.hstack(numbers).join(values, on="customer_id", how="left")
     return joined.select(pl.col(name).cast(dtype) for name, dtype in INPUT_SCHEMA.items())
+
+
+async def _texts(session: AsyncSession) -> pl.DataFrame:
+    p = customer_profile
+    query = select(*(p.c[n] for n in _TEXTS)).order_by(p.c.customer_id)
+    return await _copy_out(session, query, {n: INPUT_SCHEMA[n] for n in _TEXTS})
+
+
+async def _values(session: AsyncSession) -> pl.DataFrame:
+    v = customer_value
+    query = select(v.c.customer_id, *(v.c[n] for n in VALUE_COLUMNS)).order_by(v.c.customer_id)
+    return await _copy_out(session, query, _VALUES)
+
+
+async def _numbers(session: AsyncSession, where: Any = None) -> pl.DataFrame:
+    p = customer_profile
+    return await copy_numbers(session, _NUMBERS, source=p, order_by=p.c.customer_id, where=where)
+
+
+async def _split_numbers(session: AsyncSession, side: AsyncSession) -> pl.DataFrame:
+    """The numbers read in two halves at once, on ``session`` and ``side``."""
+    middle = await _middle_id(session)
+    if middle is None:
+        return await _numbers(session)
+    key = customer_profile.c.customer_id
+    halves = await asyncio.gather(_numbers(session, key < middle), _numbers(side, key >= middle))
+    return pl.concat(halves)
+
+
+async def _middle_id(session: AsyncSession) -> str | None:
+    """The id in the middle of the profiles (by the planner's row estimate), if worth a split."""
+    p = customer_profile
+    estimate = await session.scalar(_ESTIMATE)
+    if not estimate or estimate < _SPLIT_FROM:
+        return None
+    query = select(p.c.customer_id).order_by(p.c.customer_id).offset(int(estimate) // 2).limit(1)
+    return await session.scalar(query)
 
 
 async def copy_or_fetch(

@@ -25,7 +25,8 @@ from shared.db import MessagingTables, make_metadata
 metadata = make_metadata()
 messaging = MessagingTables(metadata)
 
-_CUSTOMER = 64
+# Ids compare byte by byte in PostgreSQL, not by the locale's rules (migration 0005).
+_ID = String(64).with_variant(String(64, collation="C"), "postgresql")
 
 
 def _amount(name: str) -> Column[float]:
@@ -35,7 +36,7 @@ def _amount(name: str) -> Column[float]:
 customer_profile = Table(
     "customer_profile",
     metadata,
-    Column("customer_id", String(_CUSTOMER), primary_key=True),
+    Column("customer_id", _ID, primary_key=True),
     Column("kind", String(16)),
     Column("home_branch", String(64)),
     Column("registered_at", DateTime(timezone=True)),
@@ -66,7 +67,7 @@ customer_profile = Table(
 activity_day = Table(
     "activity_day",
     metadata,
-    Column("customer_id", String(_CUSTOMER), primary_key=True),
+    Column("customer_id", _ID, primary_key=True),
     Column("day", Integer, primary_key=True),
     *(
         Column(f, Integer if f == "txn_count" else Float, nullable=False, server_default="0")
@@ -78,7 +79,7 @@ activity_day = Table(
 balance_snapshot = Table(
     "balance_snapshot",
     metadata,
-    Column("customer_id", String(_CUSTOMER), primary_key=True),
+    Column("customer_id", _ID, primary_key=True),
     Column("as_of", Date, primary_key=True),
     _amount("deposits"),
     _amount("investments"),
@@ -89,8 +90,8 @@ balance_snapshot = Table(
 product_holding = Table(
     "product_holding",
     metadata,
-    Column("customer_id", String(_CUSTOMER), primary_key=True),
-    Column("account_id", String(64), primary_key=True),
+    Column("customer_id", _ID, primary_key=True),
+    Column("account_id", _ID, primary_key=True),
     Column("product", String(64), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("opened_at", DateTime(timezone=True)),
@@ -100,15 +101,15 @@ product_holding = Table(
 customer_alias = Table(
     "customer_alias",
     metadata,
-    Column("merged_id", String(_CUSTOMER), primary_key=True),
-    Column("survivor_id", String(_CUSTOMER), nullable=False, index=True),
+    Column("merged_id", _ID, primary_key=True),
+    Column("survivor_id", _ID, nullable=False, index=True),
     Column("merged_at", DateTime(timezone=True), nullable=False),
 )
 
 customer_value = Table(
     "customer_value",
     metadata,
-    Column("customer_id", String(_CUSTOMER), primary_key=True),
+    Column("customer_id", _ID, primary_key=True),
     Column("tier", String(16), nullable=False),
     Column("abc_class", String(1), nullable=False),
     Column("categories", String(128), nullable=False, server_default=""),
@@ -120,7 +121,7 @@ customer_value = Table(
 segment = Table(
     "segment",
     metadata,
-    Column("id", String(64), primary_key=True),
+    Column("id", _ID, primary_key=True),
     Column("name", String(128), nullable=False, unique=True),
     Column("description", Text, nullable=False, server_default=""),
     Column("condition", Text, nullable=False),
@@ -134,8 +135,8 @@ segment_member = Table(
     metadata,
     # No foreign key to segment: checked per inserted row, it doubled a first valuation's
     # member writes (migration 0004); members are written only for segments just read.
-    Column("segment_id", String(64), primary_key=True),
-    Column("customer_id", String(_CUSTOMER), primary_key=True),
+    Column("segment_id", _ID, primary_key=True),
+    Column("customer_id", _ID, primary_key=True),
     Column("entered_at", DateTime(timezone=True), nullable=False),
     Index("ix_segment_member_customer_id", "customer_id"),
 )

@@ -101,18 +101,19 @@ async def _current_population(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The window sums that rolled (to write back) and everyone's inputs valid today.
 
-    The four reads run concurrently on their own connections (safe under the exclusive lock).
+    The reads run concurrently on their own connections (safe under the exclusive lock).
     """
     async with (
         uow.side_session() as texts,
         uow.side_session() as values,
+        uow.side_session() as numbers,
         uow.side_session() as days,
     ):
         rolled, inputs = await report.timed(
             "read",
             asyncio.gather(
                 rolled_sums(days, today=uow.today(), rolled_on=rolled_on),
-                read_population(uow.session, sides=(texts, values)),
+                read_population(uow.session, sides=(texts, values, numbers)),
             ),
         )
     report.rolled_profiles = rolled.height

@@ -43,11 +43,11 @@ from services.segmentation.events import SUBSCRIPTIONS
 from services.segmentation.handlers.segments import CreateSegment, create_segment
 from services.segmentation.handlers.valuation import settle
 from services.segmentation.settings import CONSUMER_BATCH_SIZE
-from services.segmentation.worker import tune_garbage_collector
 from shared.contracts import ALL_TOPICS, TransactionPosted
 from shared.contracts.topics import BANKING_TRANSACTIONS
 from shared.db.uow import build_envelope
 from shared.envelope import headers
+from shared.memory import freeze_startup_heap
 from shared.messaging import run_worker
 from shared.messaging.kafka import ensure_topics, make_producer
 from shared.settings import KafkaSettings
@@ -237,7 +237,7 @@ async def run(n: int) -> None:
 async def measure_worker(settings: Any, n: int, raw: float) -> None:
     container = bootstrap(settings)
     container.uow = lambda: timed_uow(container)  # type: ignore[method-assign]
-    tune_garbage_collector()  # as the worker does at start
+    freeze_startup_heap()  # as the worker does at start
     await define_segments(container)
     subscriptions = {**SUBSCRIPTIONS, TransactionPosted.event_type: [timed_fold]}
     stop = asyncio.Event()

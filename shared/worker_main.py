@@ -8,6 +8,7 @@ from typing import Protocol, TypeVar
 
 from shared.db.uow import UnitOfWork
 from shared.logs import configure_logging
+from shared.memory import freeze_startup_heap
 from shared.messaging.consumer import Subscriptions
 from shared.messaging.worker import install_stop_signals, run_worker
 from shared.runtime import Runtime
@@ -34,6 +35,7 @@ def worker_main(
         stop = asyncio.Event()
         install_stop_signals(stop)
         container = bootstrap(settings)
+        freeze_startup_heap()
         try:
             await run_worker(
                 container.runtime,

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from shared.memory import freeze_startup_heap
 from shared.runtime import Runtime
 from shared.web import problems
 from shared.web.auth import TokenVerifier
@@ -24,6 +25,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        freeze_startup_heap()
         yield
         await runtime.close()
 

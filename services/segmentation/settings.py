@@ -22,7 +22,7 @@ from services.segmentation.domain.tiers import TierParams
 from services.segmentation.domain.vocabulary import AbcClass
 from shared.settings import KafkaSettings, ServiceSettings
 
-CONSUMER_BATCH_SIZE = 1000
+CONSUMER_BATCH_SIZE = 2000
 
 
 class ContributionSettings(BaseModel):
@@ -118,8 +118,9 @@ class Settings(ServiceSettings):
     @field_validator("kafka", mode="before")
     @classmethod
     def _bigger_batches(cls, value: Any) -> Any:
-        # A consumer batch is one transaction whose per-batch costs (a dozen round trips, the
-        # vectorized valuation) amortize over its events: 1,000 folds ~25 % faster than 500.
+        # A consumer batch is one transaction per lane whose per-batch costs (a dozen round
+        # trips, ~100 small polars queries of the vectorized valuation) amortize over its
+        # events: 2,000 folds ~35 % faster than 1,000, and 4,000 no faster than 2,000.
         # Applied to settings given field by field (IDIC_KAFKA__*), unless they set it.
         if isinstance(value, dict):
             return {"consumer_batch_size": CONSUMER_BATCH_SIZE, **value}

@@ -60,10 +60,12 @@ customer = Table(
 customer_key = Table(
     "customer_key",
     metadata,
-    Column("customer_id", String(64), ForeignKey("customer.id"), primary_key=True),
+    Column("customer_id", String(64), ForeignKey("customer.id"), nullable=False),
     Column("wrapped_key", LargeBinary, nullable=False),
     Column("master_key_id", String(16), nullable=False, index=True),
     _at("created_at"),
+    # The wrapped key rides in the primary key's index: candidates read it there (0003).
+    PrimaryKeyConstraint("customer_id", postgresql_include=["wrapped_key", "master_key_id"]),
 )
 
 source_record = Table(
@@ -97,7 +99,8 @@ record_key = Table(
     Column("key_hash", LargeBinary, nullable=False),  # HMAC-SHA256 of the key, 16 bytes
     PrimaryKeyConstraint("record_id", "key_hash"),
 )
-Index("ix_record_key_key_hash", record_key.c.key_hash, postgresql_using="hash")
+# Candidates are read by key hash from this index alone (migration 0003).
+Index("ix_record_key_key_hash_record_id", record_key.c.key_hash, record_key.c.record_id)
 
 review = Table(
     "review",

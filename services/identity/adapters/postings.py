@@ -1,9 +1,9 @@
 """Candidate lookup: the stored records under a set of blind-index key hashes, in one query.
 
 A key with more than ``max_postings`` rows is a stop key: reported, not fetched. On PostgreSQL
-each key's rows are read with ``LIMIT max_postings + 1`` through the hash index, so even a
-huge block costs a bounded probe, and the records come back with their owner's wrapped data
-key in the same round trip. Elsewhere (SQLite, local use) keys are counted, then fetched.
+each key's rows are read with ``LIMIT max_postings + 1`` from the (key hash, record id) index,
+so a huge block costs a bounded probe, and the records come back with their owner's wrapped
+data key in the same round trip. Elsewhere (SQLite, local use) keys are counted, then fetched.
 """
 
 from __future__ import annotations

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import functools
-import json
 import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
 
 CONTENT_TYPE = "application/cloudevents+json"
 _TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\.v[0-9]+$")
@@ -64,11 +70,13 @@ class Envelope(BaseModel):
             raise ValueError("time must carry a UTC offset")
         return value
 
+    @field_serializer("time", when_used="json")
+    def _utc(self, value: datetime) -> str:
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
     def encode(self) -> bytes:
-        """Serialize to the structured-mode JSON record value."""
-        body = self.model_dump(mode="json", exclude_none=True)
-        body["time"] = self.time.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        """Serialize to the structured-mode JSON record value (pydantic's serializer, compact)."""
+        return self.model_dump_json(exclude_none=True).encode()
 
     @property
     def key(self) -> bytes | None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Header
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -45,7 +45,7 @@ async def run_once(
     principal: Principal,
     request_hash: str,
     action: Callable[[], Awaitable[tuple[int, BaseModel]]],
-) -> JSONResponse:
+) -> Response:
     """Run ``action`` (which writes into ``uow``) once per key; commit; return its response."""
     async with uow:
         if key is not None:
@@ -54,16 +54,18 @@ async def run_once(
                 return _replay(stored, request_hash)
             await _reserve(uow, principal.subject, key, request_hash)
         status, body = await action()
-        payload = body.model_dump(mode="json", by_alias=True)
+        # Rendered once by pydantic's serializer: a 10,000-record batch answer took 7 % of the
+        # batch as model_dump plus json.dumps.
+        content = body.model_dump_json(by_alias=True)
         if key is not None:
             table = uow.tables.idempotency
             await uow.session.execute(
                 update(table)
                 .where(table.c.principal == principal.subject, table.c.key == key)
-                .values(status_code=status, body=json.dumps(payload))
+                .values(status_code=status, body=content)
             )
         await uow.commit()
-    return JSONResponse(payload, status_code=status)
+    return Response(content, status_code=status, media_type="application/json")
 
 
 async def _reserve(uow: UnitOfWork, subject: str, key: str, request_hash: str) -> None:
@@ -89,12 +91,12 @@ async def _stored(uow: UnitOfWork, subject: str, key: str) -> Any:
     return (await uow.session.execute(query)).first()
 
 
-def _replay(stored: Any, request_hash: str) -> JSONResponse:
+def _replay(stored: Any, request_hash: str) -> Response:
     if stored.request_hash != request_hash:
         raise Invalid(
             "Idempotency-Key was already used with a different request",
             errors=[{"field": "Idempotency-Key", "message": "reused with another body"}],
         )
-    response = JSONResponse(json.loads(stored.body), status_code=stored.status_code)
+    response = Response(stored.body, status_code=stored.status_code, media_type="application/json")
     response.headers["Idempotent-Replayed"] = "true"
     return response

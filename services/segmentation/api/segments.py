@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from services.segmentation.api.deps import ContainerDep, UowDep
 from services.segmentation.handlers import segment_changes, segments
@@ -35,7 +35,7 @@ async def create_segment(
     uow: UowDep,
     idempotency_key: IdempotencyKey = None,
     user: Principal = require("segments:write"),
-) -> JSONResponse:
+) -> Response:
     """Create a segment (a retry with the same ``Idempotency-Key`` gets the first answer)."""
 
     async def action() -> tuple[int, SegmentRead]:

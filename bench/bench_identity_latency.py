@@ -15,7 +15,9 @@ Run: ``.venv/bin/python -m bench.bench_identity_latency [--customers 1000000] [-
    40% a known customer from the mobile app (ID number: a deterministic link), 30% a known
    customer at the call centre (name, birth date, phone: a probabilistic link), 30% a new
    customer. The first 100 calls warm the process and are not counted. Every answer is
-   checked: a returning customer must be linked to the customer it was loaded as.
+   checked: a returning customer must be linked to the customer it was loaded as. Beside
+   them, in the same minutes, two baselines (``bench.latency_baselines``): ``GET /healthz``
+   of the same process and a ``SELECT 1`` round trip, with identify as multiples of them.
 4. Then the same mix from 8 concurrent clients, for throughput and latency under load.
 
 The goal is p99 ≤ 25 ms for the sequential probes.
@@ -42,6 +44,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench import latency_baselines as baselines
 from bench.bench_identity_febrl import service_process
 from bench.bench_identity_synthetic import (
     bulk_load,
@@ -228,9 +231,12 @@ async def run(
                 known = await customer_ids(url, watch)
                 freeze_startup_heap()  # the client's own collections stay out of the figures
                 await probe(http, probes[:WARM_UP], known)
+                web = await baselines.healthz(http)
                 started = time.perf_counter()
                 latencies, wrong = await probe(http, probes[WARM_UP:], known)
                 report("sequential", latencies, wrong, time.perf_counter() - started)
+                everything = [v for values in latencies.values() for v in values]
+                baselines.report(everything, web, await baselines.select_one(url))
             latencies, wrong, seconds = await concurrent(make_client, later, known, clients)
             report(f"{clients} concurrent clients", latencies, wrong, seconds)
 

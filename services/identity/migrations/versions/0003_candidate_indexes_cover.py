@@ -6,6 +6,9 @@ row, the owner's ``customer_key`` entry and row. A b-tree on (key hash, record i
 key of ``customer_key`` that carries the wrapped key let both be read by index-only scans. On the
 benchmark's million customers the candidate step fell from ~9 to ~5.5 ms a call.
 
+Both indexes are built inside the migration's transaction, blocking writes to the two tables
+meanwhile: on the benchmark's 13 million keys the new index took ~12 s to build.
+
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22

@@ -3,7 +3,8 @@
 Ids are opaque ASCII tokens, yet under the database's default collation every comparison in
 their indexes, sorts and joins went through the locale's ``strcoll``. With ``COLLATE "C"`` a
 first valuation writes its million values and half a million memberships about a third faster,
-and every folded batch looks its customers up for less.
+and every folded batch looks its customers up for less. The tables are not rewritten, but their
+id indexes are rebuilt inside the migration's transaction, blocking writes meanwhile.
 
 Revision ID: 0005
 Revises: 0004

@@ -6,11 +6,11 @@ and one round trip, several times faster than multi-row VALUES batches.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import ARRAY, Table, Text, TextClause, bindparam, insert, text
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,7 +54,7 @@ def column_values(
     for name in names:
         values = [row[name] for row in rows]
         if isinstance(table.c[name].type, JSON):
-            values = [json.dumps(v) for v in values]
+            values = [to_json(v).decode() for v in values]
         out[prefix + name] = values
     return out
 
@@ -127,7 +127,8 @@ async def copy_dicts(
     names = tuple(rows[0])
     json_columns = {n for n in names if isinstance(table.c[n].type, JSON)}
     plain = [
-        tuple(json.dumps(row[n]) if n in json_columns else row[n] for n in names) for row in rows
+        tuple(to_json(row[n]).decode() if n in json_columns else row[n] for n in names)
+        for row in rows
     ]
     if ids is not None:
         names, plain = ("id", *names), [(i, *row) for i, row in zip(ids, plain, strict=True)]

@@ -47,6 +47,7 @@ def config_from(settings: Settings) -> IdentityConfig:
     return IdentityConfig(
         policy=SurvivorshipPolicy(source_trust=dict(matching.source_trust)),
         max_postings=matching.max_postings,
+        max_candidates=matching.max_candidates,
         max_batch=matching.max_batch,
         tf_min_count=matching.tf_min_count,
         fit_sample_records=matching.fit_sample_records,

@@ -76,6 +76,7 @@ class MatchingSettings(BaseModel):
     link_threshold: float | None = None  # overrides the stored model's, in bits
     review_threshold: float | None = None
     max_postings: int = Field(default=1000, ge=1)  # blocks larger than this are skipped
+    max_candidates: int = Field(default=50, ge=1)  # records compared per incoming record
     max_batch: int = Field(default=10_000, ge=1, le=100_000)
     tf_min_count: int = Field(default=10, ge=1)  # k-anonymity of stored name frequencies
     fit_sample_records: int = Field(default=20_000, ge=10)

@@ -7,10 +7,9 @@ Reading does not re-validate: a record stored under older validation rules must 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
-from pydantic_core import to_json
+from pydantic_core import from_json, to_json
 
 from services.identity.domain import Address, Identifier, SourceRecord, record_to_dict
 
@@ -25,7 +24,8 @@ def encode_record(record: SourceRecord) -> bytes:
 
 def decode_record(raw: bytes) -> SourceRecord:
     """The inverse of `encode_record`."""
-    data: dict[str, Any] = json.loads(raw)
+    # Twice as fast as json.loads; only keys go to pydantic's string cache, never PII values.
+    data: dict[str, Any] = from_json(raw, cache_strings="keys")
     attrs = data["attributes"]
     address = attrs.get("address")
     birth, observed = attrs.get("birth_date"), data.get("observed_at")

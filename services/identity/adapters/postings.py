@@ -1,9 +1,10 @@
-"""Candidate lookup: the stored records under a set of blind-index key hashes, in one query.
+"""Candidate lookup: the record ids under a set of blind-index key hashes, then the records.
 
-A key with more than ``max_postings`` rows is a stop key: reported, not fetched. On PostgreSQL
-each key's rows are read with ``LIMIT max_postings + 1`` from the (key hash, record id) index,
-so a huge block costs a bounded probe, and the records come back with their owner's wrapped
-data key in the same round trip. Elsewhere (SQLite, local use) keys are counted, then fetched.
+A key with more than ``max_postings`` rows is a stop key: reported, not listed. On PostgreSQL
+each key's ids are read with ``LIMIT max_postings + 1`` from the (key hash, record id) index
+alone, so a huge block costs a bounded probe; the caller then picks the records worth
+comparing and fetches those, with their owners' wrapped data keys, in a second query.
+Elsewhere (SQLite, local use) keys are counted, then listed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ARRAY, LargeBinary, Text, bindparam, func, select, text
+from sqlalchemy import ARRAY, BigInteger, LargeBinary, Text, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.identity.adapters.orm import record_key
@@ -21,6 +22,7 @@ _COLUMNS = (
     "r.id, r.customer_id, r.original_customer_id, r.source_system, r.source_record_id, r.kind, "
     "r.branch, r.channel, r.observed_at, r.payload, ck.wrapped_key, ck.master_key_id"
 )
+_NO_COLUMNS = ", ".join(["NULL"] * (_COLUMNS.count(",") + 1))  # a hit is an id: ``hit_id``
 _PG_POSTINGS = text(
     f"""
     WITH stored AS (
@@ -36,41 +38,48 @@ _PG_POSTINGS = text(
     ), sized AS (
         SELECT key_hash, count(*) AS n FROM hit GROUP BY key_hash
     )
-    SELECT NULL AS key_hash, -1 AS n, {_COLUMNS}
+    SELECT NULL AS key_hash, -1 AS n, NULL AS hit_id, {_COLUMNS}
     FROM stored AS r LEFT JOIN customer_key AS ck ON ck.customer_id = r.customer_id
     UNION ALL
-    SELECT s.key_hash, s.n, {_COLUMNS}
-    FROM sized AS s
-    LEFT JOIN hit ON hit.key_hash = s.key_hash AND s.n < :cap
-    LEFT JOIN source_record AS r ON r.id = hit.record_id
-    LEFT JOIN customer_key AS ck ON ck.customer_id = r.customer_id
+    SELECT s.key_hash, s.n, hit.record_id, {_NO_COLUMNS}
+    FROM sized AS s LEFT JOIN hit ON hit.key_hash = s.key_hash AND s.n < :cap
     """
 ).bindparams(
     bindparam("hashes", type_=ARRAY(LargeBinary)),
     bindparam("systems", type_=ARRAY(Text)),
     bindparam("record_ids", type_=ARRAY(Text)),
 )
+_PG_RECORDS = text(
+    f"""
+    SELECT {_COLUMNS} FROM unnest(CAST(:ids AS bigint[])) AS x(id)
+    JOIN source_record AS r ON r.id = x.id
+    LEFT JOIN customer_key AS ck ON ck.customer_id = r.customer_id
+    """
+).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
 
 
 @dataclass
 class Postings:
-    """What a set of key hashes found: record ids per hash, stop keys, the records.
+    """What a set of key hashes found: record ids and stored rows per hash, stop keys.
 
-    ``records`` holds rows of ``source_record`` (``StoredRecord``); ``wrapped`` the wrapped
-    data key and master key id of each owner, when the store returned them alongside;
-    ``stored`` the records already stored under the (source system, record id) asked about.
+    ``sizes`` holds how many records each hash has (over ``max_postings`` for a stop key);
+    ``records`` the rows of ``source_record`` (``StoredRecord``) fetched so far, and
+    ``wrapped`` the wrapped data key and master key id of their owners; ``stored`` the records
+    already stored under the (source system, record id) asked about.
     """
 
     by_hash: dict[bytes, list[int]] = field(default_factory=dict)
+    sizes: dict[bytes, int] = field(default_factory=dict)
     stop: set[bytes] = field(default_factory=set)
     records: dict[int, Any] = field(default_factory=dict)
     wrapped: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     stored: dict[tuple[str, str], Any] = field(default_factory=dict)
 
-    def add(self, key_hash: bytes, record: Any) -> None:
-        """File ``record`` under ``key_hash``."""
-        self.by_hash.setdefault(key_hash, []).append(record.id)
+    def keep(self, record: Any, wrapped: Any, master_key_id: str | None) -> None:
+        """Hold a fetched record, and its owner's wrapped data key when the row carried it."""
         self.records[record.id] = record
+        if wrapped is not None and master_key_id is not None:
+            self.wrapped[record.customer_id] = (bytes(wrapped), master_key_id)
 
 
 async def pg_postings(
@@ -81,7 +90,7 @@ async def pg_postings(
     *,
     keys: Sequence[tuple[str, str]] = (),
 ) -> Postings:
-    """One query: the records under each hash with their owners' wrapped keys.
+    """One query: the record ids under each hash, and the size of each.
 
     Given record ``keys`` (source system, record id), the records stored under them come in
     the same round trip; when there is one, the hashes are not looked up (a re-submission
@@ -100,32 +109,43 @@ async def pg_postings(
         if row.n < 0:
             record = to_record(row)
             out.stored[record.key] = record
-            if row.wrapped_key is not None:
-                out.wrapped[row.customer_id] = (bytes(row.wrapped_key), row.master_key_id)
+            out.keep(record, row.wrapped_key, row.master_key_id)
             continue
         key_hash = bytes(row.key_hash)
+        out.sizes[key_hash] = row.n
         if row.n > max_postings:
             out.stop.add(key_hash)
-        elif row.id is not None:
-            out.add(key_hash, to_record(row))
-            out.wrapped[row.customer_id] = (bytes(row.wrapped_key), row.master_key_id)
+        else:
+            out.by_hash.setdefault(key_hash, []).append(int(row.hit_id))
     return out
+
+
+async def pg_records(
+    session: AsyncSession, postings: Postings, ids: Sequence[int], to_record: Any
+) -> None:
+    """Fetch records by id into ``postings``, with their owners' wrapped data keys."""
+    for start in range(0, len(ids), 50_000):
+        part = list(ids[start : start + 50_000])
+        for row in await session.execute(_PG_RECORDS, {"ids": part}):
+            postings.keep(to_record(row), row.wrapped_key, row.master_key_id)
 
 
 async def generic_postings(
     session: AsyncSession, hashes: Sequence[bytes], max_postings: int
-) -> tuple[dict[bytes, list[int]], set[bytes]]:
-    """Record ids under each hash (count first, fetch the small keys); and the stop keys."""
-    by_hash: dict[bytes, list[int]] = {}
-    stop: set[bytes] = set()
+) -> Postings:
+    """Record ids under each hash (count first, list the small keys); and the stop keys."""
+    out = Postings()
     for start in range(0, len(hashes), 500):
         part = list(hashes[start : start + 500])
         sizes = select(record_key.c.key_hash, func.count()).where(record_key.c.key_hash.in_(part))
-        counted = list(await session.execute(sizes.group_by(record_key.c.key_hash)))
-        stop |= {bytes(h) for h, n in counted if n > max_postings}
-        small = [bytes(h) for h, n in counted if n <= max_postings]
+        counted = {
+            bytes(h): n for h, n in await session.execute(sizes.group_by(record_key.c.key_hash))
+        }
+        out.sizes |= counted
+        out.stop |= {h for h, n in counted.items() if n > max_postings}
+        small = [h for h, n in counted.items() if n <= max_postings]
         if small:
             query = select(record_key.c.key_hash, record_key.c.record_id)
             for h, i in await session.execute(query.where(record_key.c.key_hash.in_(small))):
-                by_hash.setdefault(bytes(h), []).append(int(i))
-    return by_hash, stop
+                out.by_hash.setdefault(bytes(h), []).append(int(i))
+    return out

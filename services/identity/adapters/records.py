@@ -24,7 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.identity.adapters.bulk import insert_rows
 from services.identity.adapters.orm import record_key, source_record
-from services.identity.adapters.postings import Postings, generic_postings, pg_postings
+from services.identity.adapters.postings import (
+    Postings,
+    generic_postings,
+    pg_postings,
+    pg_records,
+)
 from shared.db.arrays import is_postgres
 
 T = TypeVar("T")
@@ -116,25 +121,27 @@ class RecordRepository:
         max_postings: int,
         keys: Sequence[tuple[str, str]] = (),
     ) -> Postings:
-        """Records under each hash; hashes with more than ``max_postings`` rows are stop keys.
+        """Record ids under each hash; hashes with more than ``max_postings`` rows are stop keys.
 
         With record ``keys``, ``stored`` holds the records already stored under them, and when
         there is one the hashes are not looked up (one round trip for a single identify).
         """
+        to_record = partial(stored_record, payload=True)
         if is_postgres(self.session):
-            to_record = partial(stored_record, payload=True)
             return await pg_postings(self.session, hashes, max_postings, to_record, keys=keys)
         found = await self.find(keys)
         if found:
             return Postings(stored=found)
-        by_hash, stop = await generic_postings(self.session, hashes, max_postings)
-        out = Postings(stop=stop)
-        wanted = sorted({i for ids in by_hash.values() for i in ids})
-        records = {r.id: r for r in await self.by_ids(wanted, payload=True)}
-        for key_hash, ids in by_hash.items():
-            for record_id in ids:
-                out.add(key_hash, records[record_id])
-        return out
+        return await generic_postings(self.session, hashes, max_postings)
+
+    async def fetch(self, postings: Postings, ids: Iterable[int]) -> None:
+        """Add these records (with their ciphertext) to ``postings``, unless held already."""
+        wanted = sorted(set(ids) - postings.records.keys())
+        if is_postgres(self.session):
+            await pg_records(self.session, postings, wanted, partial(stored_record, payload=True))
+            return
+        for record in await self.by_ids(wanted, payload=True):
+            postings.keep(record, None, None)
 
     async def by_ids(self, ids: Sequence[int], *, payload: bool) -> list[StoredRecord]:
         """Records by row id."""

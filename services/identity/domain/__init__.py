@@ -11,7 +11,8 @@ Call sequence for one incoming record (``POST /v1/customers/identify``):
    with ``build_golden_record(records, policy)``.
 
 A batch: fetch the stored rows for ``batch_keys(prepared_records)`` in one query, then
-``resolve_batch(prepared_records, model, stored=rows_by_key, new_customer_id=...)``.
+``resolve_batch(prepared_records, model, index=InMemoryIndex(postings=rows_by_key, ...),
+new_customer_id=...)``.
 
 The model is ``default_model()`` at cold start, then ``fit_model(...)`` /
 ``fit_model_on_records(...)``; persist it with ``MatchModel.to_dict`` / ``from_dict``.

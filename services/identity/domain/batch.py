@@ -6,12 +6,12 @@ or created early in the batch is a candidate for the records after it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from services.identity.domain.blocking import InMemoryIndex, blocking_keys
 from services.identity.domain.features import PreparedRecord
-from services.identity.domain.matching import Candidate, Decision, MatchResult, resolve
+from services.identity.domain.matching import Decision, MatchResult, resolve
 from services.identity.domain.model import MatchModel
 
 
@@ -31,17 +31,17 @@ def resolve_batch(
     model: MatchModel,
     *,
     new_customer_id: Callable[[PreparedRecord], str],
-    stored: Mapping[str, Iterable[Candidate]] | None = None,
-    max_postings: int = 1000,
+    index: InMemoryIndex | None = None,
     keys: Sequence[frozenset[str]] | None = None,
 ) -> list[BatchItem]:
-    """Resolve ``records`` in order; ``stored`` holds the store's rows for the batch's keys.
+    """Resolve ``records`` in order; ``index`` holds the store's rows for the batch's keys.
 
     A review creates a new customer pending the clerk's decision; the suggested customer stays
     in ``result.customer_id`` for the review queue. ``keys`` may pass each record's
-    ``blocking_keys`` when the caller computed them already (to fetch ``stored``).
+    ``blocking_keys`` when the caller computed them already (to fetch the store's rows).
+    The batch's records are added to ``index`` as they are decided.
     """
-    index = InMemoryIndex(max_postings=max_postings, postings=stored)
+    index = InMemoryIndex() if index is None else index
     items = []
     for position, record in enumerate(records):
         keys_of = blocking_keys(record) if keys is None else keys[position]

@@ -12,17 +12,29 @@ past ``max_postings`` rows (a common name in one big postcode) carry no informat
 skipped at lookup, which bounds the candidate set. Han names and places are keyed by their
 pinyin or characters, not Soundex (see `name_code`); a Han name and its Latin spelling then
 share no name key, only identifier keys, so such a pair links on identifiers alone.
+
+Of the records a look-up finds, only the ``max_candidates`` with the most evidence are compared
+(a common name in the same decade still finds hundreds): a shared key weighs one over the number
+of records stored under it, so rare keys say more, and a record weighs the sum over the keys it
+shares. A returning customer shares the rare keys (birth date with name, identifiers) and ranks
+first; a namesake shares only the common ones.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+import heapq
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import TypeVar
 
 from services.identity.domain.features import PreparedRecord
 from services.identity.domain.matching import Candidate
 from services.identity.domain.names import NamePart, has_han, phonetic_key
 
+T = TypeVar("T")
+WEIGHT_UNIT = 1 << 20
+_AFTER_STORED = 1 << 62  # records added in memory rank after every stored row on ties
 _MEDIUM_PREFIX = {"phones": "ph", "emails": "em", "bank_cards": "bc", "digital_ids": "di"}
 
 
@@ -84,44 +96,87 @@ def _organization_keys(record: PreparedRecord) -> set[str]:
     return {f"on:{record.org}"} | {f"ow:{code}:{w}" for w in where}
 
 
+def key_weight(rows: int) -> int:
+    """The evidence in sharing a key stored ``rows`` times: ``WEIGHT_UNIT / rows``, in whole units.
+
+    Whole numbers add up exactly in any order, so the store's ranking and the batch's agree.
+    """
+    return WEIGHT_UNIT // max(rows, 1)
+
+
+def shortlist(
+    blocks: Iterable[tuple[int, Iterable[T]]],
+    *,
+    limit: int | None,
+    ident: Callable[[T], Hashable],
+    order: Callable[[T], int],
+) -> list[T]:
+    """The ``limit`` items with the most weight over ``blocks`` of (key weight, items), best first.
+
+    An item's weight is the sum over the keys it is under; ties go to the lower ``order``.
+    """
+    total: dict[Hashable, int] = {}
+    first: dict[Hashable, T] = {}
+    for weight, items in blocks:
+        for item in items:
+            name = ident(item)
+            total[name] = total.get(name, 0) + weight
+            first.setdefault(name, item)
+    rank: Callable[[Hashable], tuple[int, int]] = lambda n: (-total[n], order(first[n]))  # noqa: E731
+    names = sorted(first, key=rank) if limit is None else heapq.nsmallest(limit, first, key=rank)
+    return [first[n] for n in names]
+
+
 class InMemoryIndex:
     """The key table in memory: the service's indexed table, or the slice of it a batch needs.
 
     ``postings`` seeds it with rows fetched from the store (key → candidates) for the union of
-    a batch's keys, so a batch costs one indexed query instead of one per record.
+    a batch's keys, so a batch costs one indexed query instead of one per record; ``sizes``
+    says how many rows the store holds under each key (default: as many as seeded), which
+    weighs the keys and finds the stop keys. A look-up returns at most ``max_candidates``.
     """
 
     def __init__(
         self,
         *,
         max_postings: int = 1000,
+        max_candidates: int | None = None,
         postings: Mapping[str, Iterable[Candidate]] | None = None,
+        sizes: Mapping[str, int] | None = None,
     ) -> None:
         self.max_postings = max_postings
+        self.max_candidates = max_candidates
         self._postings: dict[str, list[Candidate]] = defaultdict(list)
         for key, entries in (postings or {}).items():
             self._postings[key].extend(entries)
+        self._stored = (
+            dict(sizes) if sizes is not None else {k: len(v) for k, v in self._postings.items()}
+        )
+        self._added: Counter[str] = Counter()
+        self._serial = itertools.count(_AFTER_STORED)
 
     def add(
         self, customer_id: str, record: PreparedRecord, keys: Iterable[str] | None = None
     ) -> None:
         """Store ``record`` of ``customer_id`` under each of its keys."""
-        entry = Candidate(customer_id, record)
+        entry = Candidate(customer_id, record, next(self._serial))
         for key in blocking_keys(record) if keys is None else keys:
             self._postings[key].append(entry)
+            self._added[key] += 1
 
     def candidates(
         self, record: PreparedRecord, keys: Iterable[str] | None = None
     ) -> list[Candidate]:
-        """Records sharing at least one informative key with ``record``, each once."""
-        return list(self._lookup(blocking_keys(record) if keys is None else keys).values())
-
-    def _lookup(self, keys: Iterable[str]) -> dict[tuple[str, str], Candidate]:
-        found: dict[tuple[str, str], Candidate] = {}
-        for key in keys:
-            postings = self._postings.get(key, ())
-            if len(postings) > self.max_postings:
+        """Records sharing an informative key with ``record``, each once, the likeliest first."""
+        blocks = []
+        for key in blocking_keys(record) if keys is None else keys:
+            stored = self._stored.get(key, 0)
+            if stored + self._added[key] > self.max_postings:
                 continue  # a stop key: as common as a surname in a city, it selects nothing
-            for entry in postings:
-                found.setdefault(entry.record.record.key, entry)
-        return found
+            blocks.append((key_weight(stored), self._postings.get(key, ())))
+        return shortlist(
+            blocks,
+            limit=self.max_candidates,
+            ident=lambda c: c.record.record.key,
+            order=lambda c: c.order,
+        )

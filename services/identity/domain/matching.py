@@ -46,10 +46,15 @@ class FieldEvidence:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A stored source record of an existing customer, fetched by a blocking key."""
+    """A stored source record of an existing customer, fetched by a blocking key.
+
+    ``order`` breaks ties when candidates are ranked: the stored row id, or for a record of the
+    same batch a number after every row id.
+    """
 
     customer_id: str
     record: PreparedRecord
+    order: int = 0
 
 
 @dataclass(frozen=True, slots=True)

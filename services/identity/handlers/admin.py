@@ -69,7 +69,8 @@ async def candidate_pairs(
 ) -> list[Pair]:
     """Each sampled record with every stored record sharing one of its blocking keys, once."""
     hashes = {key: uow.vault.blind(key) for key in batch_keys(records)}
-    stored = await candidates(uow, hashes, max_postings=config.max_postings)
+    postings = await uow.records.postings(list(hashes.values()), max_postings=config.max_postings)
+    stored, _ = await candidates(uow, hashes, postings=postings)
     seen: dict[frozenset[tuple[str, str]], Pair] = {}
     for record in records:
         for key in blocking_keys(record):

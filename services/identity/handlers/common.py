@@ -22,6 +22,7 @@ class IdentityConfig:
 
     policy: SurvivorshipPolicy
     max_postings: int = 1000
+    max_candidates: int = 50
     max_batch: int = 10_000
     tf_min_count: int = 10
     fit_sample_records: int = 20_000

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,15 +22,16 @@ from services.identity.adapters.uow import IdentityUnitOfWork
 from services.identity.domain import (
     Candidate,
     Decision,
+    InMemoryIndex,
     InvalidInput,
     MatchResult,
     PreparedRecord,
-    SourceRecord,
     blocking_keys,
     prepare,
     record_from_dict,
     resolve_batch,
 )
+from services.identity.domain.blocking import key_weight, shortlist
 from services.identity.handlers.common import (
     Actor,
     IdentityConfig,
@@ -40,8 +41,6 @@ from services.identity.handlers.common import (
     supplied,
 )
 from services.identity.handlers.storing import DECISIONS, resubmit, store_new
-
-_STOP = Candidate("", prepare(SourceRecord("", "")))  # fills a stop key's posting list
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,14 +160,13 @@ async def _resolve_fresh(
     actor: Actor,
 ) -> tuple[dict[int, Outcome], dict[str, tuple[str, Summary]]]:
     """Resolve never-seen records against the store and each other, then store them."""
-    stored = await candidates(uow, hashes, max_postings=config.max_postings, postings=postings)
+    seeded = await candidate_index(uow, hashes, fresh_keys, config=config, postings=postings)
     version, model = await uow.models.current()
     items = resolve_batch(
         list(fresh.values()),
         model,
         new_customer_id=lambda _record: str(uuid.uuid4()),
-        stored=stored,
-        max_postings=config.max_postings,
+        index=seeded,
         keys=fresh_keys,
     )
     review_ids, created = await store_new(items, hashes, uow=uow, actor=actor)
@@ -184,28 +182,66 @@ async def _resolve_fresh(
     return answers, created
 
 
+async def candidate_index(
+    uow: IdentityUnitOfWork,
+    hashes: Mapping[str, bytes],
+    probes: Sequence[frozenset[str]],
+    *,
+    config: IdentityConfig,
+    postings: Postings | None = None,
+) -> InMemoryIndex:
+    """The stored records worth comparing with each probe (its ``max_candidates`` best), indexed.
+
+    ``probes`` holds the blocking keys of each record to resolve; only the records on some
+    probe's shortlist are fetched and decrypted.
+    """
+    if postings is None:
+        postings = await uow.records.postings(
+            list(hashes.values()), max_postings=config.max_postings
+        )
+    wanted: set[int] = set()
+    for keys in probes:
+        blocks = [
+            (key_weight(postings.sizes[h]), postings.by_hash[h])
+            for h in (hashes[key] for key in keys)
+            if h in postings.by_hash
+        ]
+        wanted.update(shortlist(blocks, limit=config.max_candidates, ident=_id, order=_id))
+    stored, sizes = await candidates(uow, hashes, postings=postings, ids=wanted)
+    return InMemoryIndex(
+        max_postings=config.max_postings,
+        max_candidates=config.max_candidates,
+        postings=stored,
+        sizes=sizes,
+    )
+
+
+def _id(record_id: int) -> int:
+    return record_id
+
+
 async def candidates(
     uow: IdentityUnitOfWork,
     hashes: Mapping[str, bytes],
     *,
-    max_postings: int,
-    postings: Postings | None = None,
-) -> dict[str, list[Candidate]]:
-    """Stored records under each blocking key (by its hash); stop keys as over-full lists.
+    postings: Postings,
+    ids: Iterable[int] | None = None,
+) -> tuple[dict[str, list[Candidate]], dict[str, int]]:
+    """The stored records (all, or those in ``ids``) under each key; and each key's size.
 
-    ``postings`` is what the store found for ``hashes`` when the caller fetched it already.
+    ``postings`` is what the store found for ``hashes``; a stop key has no records here and a
+    size over ``max_postings``.
     """
-    if postings is None:
-        postings = await uow.records.postings(list(hashes.values()), max_postings=max_postings)
+    wanted = {i for got in postings.by_hash.values() for i in got} if ids is None else set(ids)
+    await uow.records.fetch(postings, wanted)
     uow.keys.remember(postings.wrapped)
-    plain = await decrypt_records(uow, postings.records.values())
+    plain = await decrypt_records(uow, (postings.records[i] for i in wanted))
     prepared = {rid: prepare(record) for rid, record in plain.items()}
     key_of = {h: key for key, h in hashes.items()}
     out = {
-        key_of[h]: [Candidate(postings.records[i].customer_id, prepared[i]) for i in ids]
-        for h, ids in postings.by_hash.items()
+        key_of[h]: [
+            Candidate(postings.records[i].customer_id, prepared[i], i) for i in got if i in wanted
+        ]
+        for h, got in postings.by_hash.items()
     }
-    for h in postings.stop:
-        # An over-full list makes the in-memory index skip the key exactly as the store did.
-        out[key_of[h]] = [_STOP] * (max_postings + 1)
-    return out
+    return out, {key_of[h]: n for h, n in postings.sizes.items()}

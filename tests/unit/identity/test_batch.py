@@ -28,9 +28,8 @@ def test_batch_equals_one_by_one_and_sees_its_own_earlier_records() -> None:
     rows = {key: [Candidate("stored-1", stored)] for key in batch_keys([stored])}
     fetched = {key: rows[key] for key in batch_keys(batch) if key in rows}
     counter = itertools.count(1)
-    items = resolve_batch(
-        batch, MODEL, stored=fetched, new_customer_id=lambda r: f"n{next(counter)}"
-    )
+    index = InMemoryIndex(postings=fetched)
+    items = resolve_batch(batch, MODEL, index=index, new_customer_id=lambda r: f"n{next(counter)}")
     assert [(i.customer_id, i.created) for i in items] == [
         ("n1", True),
         ("n1", False),

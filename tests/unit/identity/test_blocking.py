@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from services.identity.domain import InMemoryIndex, blocking_keys
+from services.identity.domain import Candidate, InMemoryIndex, blocking_keys
+from services.identity.domain.blocking import key_weight, shortlist
 from tests.unit.identity.builders import ID_CARD, make_prepared
 
 BASE: dict[str, Any] = {
@@ -114,6 +115,37 @@ def test_index_returns_each_candidate_once_and_skips_stop_keys() -> None:
         index.add(f"n{i}", make_prepared(**{**BASE, "identifiers": [("ssn", f"55555{i}")]}))
     found = index.candidates(make_prepared(**{**BASE, "identifiers": [("ssn", "555550")]}))
     assert [c.customer_id for c in found] == ["n0"]
+
+
+def test_shortlist_weighs_rare_keys_above_many_common_ones() -> None:
+    blocks = [
+        (key_weight(1000), [1, 2, 3, 4, 5]),  # a common name: five of its thousand records
+        (key_weight(900), [1, 2, 3, 4, 5]),
+        (key_weight(2), [5, 6]),  # a birth date with the name: two records
+    ]
+    assert shortlist(blocks, limit=2, ident=lambda i: i, order=lambda i: i) == [5, 6]
+    assert shortlist(blocks, limit=None, ident=lambda i: i, order=lambda i: i) == [5, 6, 1, 2, 3, 4]
+    # Equal weights: the lower order first, whatever order the blocks list them in.
+    assert shortlist([(1, [9, 7, 8])], limit=2, ident=lambda i: i, order=lambda i: i) == [7, 8]
+
+
+def test_index_compares_only_the_likeliest_candidates() -> None:
+    namesakes = [
+        Candidate(f"n{i}", make_prepared(**{**BASE, "birth_date": f"196{i}-01-0{i + 1}"}), i)
+        for i in range(6)
+    ]
+    same = Candidate("same", make_prepared(**BASE), 99)  # the last stored: it loses every tie
+    postings: dict[str, list[Candidate]] = {}
+    for entry in [*namesakes, same]:
+        for key in blocking_keys(entry.record):
+            postings.setdefault(key, []).append(entry)
+    sizes = {key: len(entries) * 100 for key, entries in postings.items()}  # a big store
+    index = InMemoryIndex(max_candidates=2, postings=postings, sizes=sizes)
+
+    found = index.candidates(make_prepared(**{**BASE, "identifiers": []}))
+
+    assert len(found) == 2 and found[0].customer_id == "same"
+    assert len(InMemoryIndex(postings=postings, sizes=sizes).candidates(make_prepared(**BASE))) == 7
 
 
 def test_organization_spellings_share_a_key_and_never_meet_people() -> None:

@@ -25,14 +25,12 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import TypeVar
+from collections.abc import Iterable, Mapping
 
 from services.identity.domain.features import PreparedRecord
 from services.identity.domain.matching import Candidate
 from services.identity.domain.names import NamePart, has_han, phonetic_key
 
-T = TypeVar("T")
 WEIGHT_UNIT = 1 << 20
 _AFTER_STORED = 1 << 62  # records added in memory rank after every stored row on ties
 _MEDIUM_PREFIX = {"phones": "ph", "emails": "em", "bank_cards": "bc", "digital_ids": "di"}
@@ -104,27 +102,19 @@ def key_weight(rows: int) -> int:
     return WEIGHT_UNIT // max(rows, 1)
 
 
-def shortlist(
-    blocks: Iterable[tuple[int, Iterable[T]]],
-    *,
-    limit: int | None,
-    ident: Callable[[T], Hashable],
-    order: Callable[[T], int],
-) -> list[T]:
-    """The ``limit`` items with the most weight over ``blocks`` of (key weight, items), best first.
+def shortlist(blocks: Iterable[tuple[int, Iterable[int]]], limit: int) -> list[int]:
+    """The ``limit`` record ids with the most weight over ``blocks`` of (key weight, ids).
 
-    An item's weight is the sum over the keys it is under; ties go to the lower ``order``.
+    An id weighs the sum over the keys it is under; ties go to the lower id (the older row).
+    When there are no more than ``limit`` ids, all of them, in no particular order.
     """
-    total: dict[Hashable, int] = {}
-    first: dict[Hashable, T] = {}
-    for weight, items in blocks:
-        for item in items:
-            name = ident(item)
-            total[name] = total.get(name, 0) + weight
-            first.setdefault(name, item)
-    rank: Callable[[Hashable], tuple[int, int]] = lambda n: (-total[n], order(first[n]))  # noqa: E731
-    names = sorted(first, key=rank) if limit is None else heapq.nsmallest(limit, first, key=rank)
-    return [first[n] for n in names]
+    total: dict[int, int] = {}
+    for weight, ids in blocks:
+        for i in ids:
+            total[i] = total.get(i, 0) + weight
+    if len(total) <= limit:
+        return list(total)
+    return heapq.nsmallest(limit, total, key=lambda i: (-total[i], i))
 
 
 class InMemoryIndex:
@@ -167,16 +157,26 @@ class InMemoryIndex:
     def candidates(
         self, record: PreparedRecord, keys: Iterable[str] | None = None
     ) -> list[Candidate]:
-        """Records sharing an informative key with ``record``, each once, the likeliest first."""
-        blocks = []
+        """Records sharing an informative key with ``record``, each once, the likeliest first.
+
+        Ranked as `shortlist` ranks the store's ids, so the best ``max_candidates`` here are
+        among those the store was asked for.
+        """
+        total: dict[tuple[str, str], int] = {}
+        found: dict[tuple[str, str], Candidate] = {}
         for key in blocking_keys(record) if keys is None else keys:
+            entries = self._postings.get(key)
             stored = self._stored.get(key, 0)
-            if stored + self._added[key] > self.max_postings:
-                continue  # a stop key: as common as a surname in a city, it selects nothing
-            blocks.append((key_weight(stored), self._postings.get(key, ())))
-        return shortlist(
-            blocks,
-            limit=self.max_candidates,
-            ident=lambda c: c.record.record.key,
-            order=lambda c: c.order,
-        )
+            if not entries or stored + self._added[key] > self.max_postings:
+                continue  # nothing here, or a stop key: as common as a surname in a city
+            weight = key_weight(stored)
+            for entry in entries:
+                name = entry.record.record.key
+                if name in total:
+                    total[name] += weight
+                else:
+                    total[name], found[name] = weight, entry
+        if len(found) < 2:
+            return list(found.values())
+        ranked = sorted(found.items(), key=lambda item: (-total[item[0]], item[1].order))
+        return [entry for _, entry in ranked[: self.max_candidates]]

@@ -199,14 +199,14 @@ async def candidate_index(
         postings = await uow.records.postings(
             list(hashes.values()), max_postings=config.max_postings
         )
+    found = {key: h for key, h in hashes.items() if h in postings.by_hash}
     wanted: set[int] = set()
     for keys in probes:
         blocks = [
             (key_weight(postings.sizes[h]), postings.by_hash[h])
-            for h in (hashes[key] for key in keys)
-            if h in postings.by_hash
+            for h in (found[key] for key in keys & found.keys())
         ]
-        wanted.update(shortlist(blocks, limit=config.max_candidates, ident=_id, order=_id))
+        wanted.update(shortlist(blocks, config.max_candidates))
     stored, sizes = await candidates(uow, hashes, postings=postings, ids=wanted)
     return InMemoryIndex(
         max_postings=config.max_postings,
@@ -214,10 +214,6 @@ async def candidate_index(
         postings=stored,
         sizes=sizes,
     )
-
-
-def _id(record_id: int) -> int:
-    return record_id
 
 
 async def candidates(

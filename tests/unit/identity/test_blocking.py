@@ -123,10 +123,11 @@ def test_shortlist_weighs_rare_keys_above_many_common_ones() -> None:
         (key_weight(900), [1, 2, 3, 4, 5]),
         (key_weight(2), [5, 6]),  # a birth date with the name: two records
     ]
-    assert shortlist(blocks, limit=2, ident=lambda i: i, order=lambda i: i) == [5, 6]
-    assert shortlist(blocks, limit=None, ident=lambda i: i, order=lambda i: i) == [5, 6, 1, 2, 3, 4]
-    # Equal weights: the lower order first, whatever order the blocks list them in.
-    assert shortlist([(1, [9, 7, 8])], limit=2, ident=lambda i: i, order=lambda i: i) == [7, 8]
+    assert shortlist(blocks, 2) == [5, 6]
+    assert shortlist(blocks, 3) == [5, 6, 1]
+    assert sorted(shortlist(blocks, 6)) == [1, 2, 3, 4, 5, 6]
+    # Equal weights: the lower id (the older row) first, whatever order the blocks list them in.
+    assert shortlist([(1, [9, 7, 8])], 2) == [7, 8]
 
 
 def test_index_compares_only_the_likeliest_candidates() -> None:

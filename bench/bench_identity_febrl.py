@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ import httpx
 
 from bench.febrl_data import Pair, load_febrl1_records, load_febrl4_records, pairwise_scores
 from bench.pg import scratch_database
+from idic.broker import free_port
 from shared.settings import AuthSettings
 from shared.web import mint_token
 from tests.support import migrate
@@ -44,13 +44,6 @@ DATASETS: dict[str, Callable[[], tuple[list[dict[str, Any]], set[Pair]]]] = {
     "febrl1": load_febrl1_records,
     "febrl4": load_febrl4_records,
 }
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextlib.contextmanager

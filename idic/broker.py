@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import stat
 import subprocess
@@ -20,11 +21,28 @@ def tansu_binary() -> Path:
     return path
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
+# Below Linux's ephemeral range (32768-60999 by default): a port the kernel hands out would be
+# free when checked, yet any process's outgoing connection could take it before it is bound.
+_LISTEN_PORTS = range(20_000, 32_768)
+
+
+def free_port(*, and_offset: int | None = None) -> int:
+    """A TCP port nobody listens on right now (and, given ``and_offset``, that port + offset)."""
+    pick = random.SystemRandom().choice
+    for _ in range(500):
+        port = pick(_LISTEN_PORTS)
+        if _bindable(port) and (and_offset is None or _bindable(port + and_offset)):
+            return port
+    raise RuntimeError(f"no free TCP port in {_LISTEN_PORTS}")
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def wait_for_port(host: str, port: int, *, timeout_s: float = 20.0) -> None:

@@ -20,7 +20,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         env.setenv("IDIC_DATA_DIR", str(data))
         env.setenv("IDIC_BROKER", f"127.0.0.1:{free_port()}")
         for name in SERVICES:
-            env.setenv(f"IDIC_{name.upper()}_PORT", str(_free_pair()))
+            # the worker's health port is 100 above the API's
+            env.setenv(f"IDIC_{name.upper()}_PORT", str(free_port(and_offset=100)))
         running = Stack()
     try:
         running.start()
@@ -28,11 +29,3 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
     finally:
         running.stop()
-
-
-def _free_pair() -> int:
-    """A port p with p + 100 free too (the worker's health port)."""
-    while True:
-        port = free_port()
-        if port + 100 < 65536:
-            return port

@@ -1,7 +1,9 @@
 """Resolving a batch in order, each record against the store and the batch's earlier records.
 
 The answers equal those of one ``identify`` call per record in the same order: a record linked
-or created early in the batch is a candidate for the records after it.
+or created early in the batch is a candidate for the records after it. One nuance: keys weigh
+by the store's rows as the batch began, not counting the batch's own, which can reorder a
+record's candidates only when it has more than ``max_candidates`` of them.
 """
 
 from __future__ import annotations

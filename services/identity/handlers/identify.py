@@ -231,6 +231,7 @@ async def candidates(
     wanted = {i for got in postings.by_hash.values() for i in got} if ids is None else set(ids)
     await uow.records.fetch(postings, wanted)
     uow.keys.remember(postings.wrapped)
+    wanted &= postings.records.keys()  # unless erased between the two queries (a refit's read)
     plain = await decrypt_records(uow, (postings.records[i] for i in wanted))
     prepared = {rid: prepare(record) for rid, record in plain.items()}
     key_of = {h: key for key, h in hashes.items()}

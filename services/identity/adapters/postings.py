@@ -3,8 +3,9 @@
 A key with more than ``max_postings`` rows is a stop key: reported, not listed. On PostgreSQL
 each key's ids are read with ``LIMIT max_postings + 1`` from the (key hash, record id) index
 alone, so a huge block costs a bounded probe; the caller then picks the records worth
-comparing and fetches those, with their owners' wrapped data keys, in a second query.
-Elsewhere (SQLite, local use) keys are counted, then listed.
+comparing and fetches those, with their owners' wrapped data keys, in a second query. For a
+single record the query ranks them itself (``prefetch``) and brings them along, so the second
+query has nothing left to fetch. Elsewhere (SQLite, local use) keys are counted, then listed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import ARRAY, BigInteger, LargeBinary, Text, bindparam, func, se
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.identity.adapters.orm import record_key
+from services.identity.domain.blocking import WEIGHT_UNIT
 
 _COLUMNS = (
     "r.id, r.customer_id, r.original_customer_id, r.source_system, r.source_record_id, r.kind, "
@@ -37,12 +39,18 @@ _PG_POSTINGS = text(
         WHERE NOT EXISTS (SELECT FROM stored)
     ), sized AS (
         SELECT key_hash, count(*) AS n FROM hit GROUP BY key_hash
+    ), ranked AS (
+        SELECT hit.record_id FROM hit JOIN sized AS s ON s.key_hash = hit.key_hash AND s.n < :cap
+        GROUP BY hit.record_id ORDER BY sum(:unit / s.n) DESC, hit.record_id LIMIT :prefetch
     )
     SELECT NULL AS key_hash, -1 AS n, NULL AS hit_id, {_COLUMNS}
     FROM stored AS r LEFT JOIN customer_key AS ck ON ck.customer_id = r.customer_id
     UNION ALL
     SELECT s.key_hash, s.n, hit.record_id, {_NO_COLUMNS}
     FROM sized AS s LEFT JOIN hit ON hit.key_hash = s.key_hash AND s.n < :cap
+    UNION ALL
+    SELECT NULL, -2, NULL, {_COLUMNS} FROM ranked JOIN source_record AS r ON r.id = ranked.record_id
+    LEFT JOIN customer_key AS ck ON ck.customer_id = r.customer_id
     """
 ).bindparams(
     bindparam("hashes", type_=ARRAY(LargeBinary)),
@@ -89,12 +97,14 @@ async def pg_postings(
     to_record: Any,
     *,
     keys: Sequence[tuple[str, str]] = (),
+    prefetch: int = 0,
 ) -> Postings:
     """One query: the record ids under each hash, and the size of each.
 
     Given record ``keys`` (source system, record id), the records stored under them come in
     the same round trip; when there is one, the hashes are not looked up (a re-submission
-    needs no candidates).
+    needs no candidates). With ``prefetch``, the records a single probe would shortlist (ranked
+    as `shortlist` ranks them) come too, so that usually no second query is needed.
     """
     out = Postings()
     if not hashes and not keys:
@@ -102,13 +112,16 @@ async def pg_postings(
     params = {
         "hashes": list(hashes),
         "cap": max_postings + 1,
+        "unit": WEIGHT_UNIT,
+        "prefetch": prefetch,
         "systems": [k[0] for k in keys],
         "record_ids": [k[1] for k in keys],
     }
     for row in await session.execute(_PG_POSTINGS, params):
         if row.n < 0:
             record = to_record(row)
-            out.stored[record.key] = record
+            if row.n == -1:
+                out.stored[record.key] = record
             out.keep(record, row.wrapped_key, row.master_key_id)
             continue
         key_hash = bytes(row.key_hash)

@@ -120,15 +120,19 @@ class RecordRepository:
         *,
         max_postings: int,
         keys: Sequence[tuple[str, str]] = (),
+        prefetch: int = 0,
     ) -> Postings:
         """Record ids under each hash; hashes with more than ``max_postings`` rows are stop keys.
 
         With record ``keys``, ``stored`` holds the records already stored under them, and when
-        there is one the hashes are not looked up (one round trip for a single identify).
+        there is one the hashes are not looked up (one round trip for a single identify). With
+        ``prefetch`` (PostgreSQL), the best ``prefetch`` records of one probe come along.
         """
         to_record = partial(stored_record, payload=True)
         if is_postgres(self.session):
-            return await pg_postings(self.session, hashes, max_postings, to_record, keys=keys)
+            return await pg_postings(
+                self.session, hashes, max_postings, to_record, keys=keys, prefetch=prefetch
+            )
         found = await self.find(keys)
         if found:
             return Postings(stored=found)

@@ -102,7 +102,10 @@ async def identify(
         await uow.lock_keys([*hashes.values(), *record_locks])
         # One round trip: the record as stored before if it was sent before, else candidates.
         postings = await uow.records.postings(
-            list(hashes.values()), max_postings=config.max_postings, keys=record_keys
+            list(hashes.values()),
+            max_postings=config.max_postings,
+            keys=record_keys,
+            prefetch=config.max_candidates,
         )
         stored = postings.stored
     else:

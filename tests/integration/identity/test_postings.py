@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.identity.domain.blocking import blocking_keys, name_code
+from services.identity.domain.blocking import blocking_keys, key_weight, name_code, shortlist
 from services.identity.domain.features import PreparedRecord
 from services.identity.handlers.identify import candidate_index, parse
 from services.identity.main import create_app
@@ -67,10 +67,15 @@ async def test_a_returning_customer_is_found_among_more_namesakes_than_are_compa
         hashes = {key: container.vault.blind(key) for key in keys}
         async with container.uow() as uow:
             index = await candidate_index(uow, hashes, [keys], config=container.config)
+            ranked = await uow.records.postings(list(hashes.values()), max_postings=9, prefetch=2)
         compared = index.candidates(probe, keys)
+        blocks = [(key_weight(ranked.sizes[h]), ids) for h, ids in ranked.by_hash.items()]
         again = await api.identify(returning)
     await container.runtime.close()
 
+    # The query's own ranking brings exactly the records the shortlist asks for.
+    assert set(ranked.records) == set(shortlist(blocks, 2))
+    assert {r.customer_id for r in ranked.records.values()} == {c.customer_id for c in compared}
     assert [c.customer_id for c in compared][:1] == [first["customer_id"]]
     assert len(compared) == 2  # of the six sharing the name and the decade
     assert again["decision"] == "linked" and again["customer_id"] == first["customer_id"]

@@ -17,7 +17,10 @@ Of the records a look-up finds, only the ``max_candidates`` with the most eviden
 (a common name in the same decade still finds hundreds): a shared key weighs one over the number
 of records stored under it, so rare keys say more, and a record weighs the sum over the keys it
 shares. A returning customer shares the rare keys (birth date with name, identifiers) and ranks
-first; a namesake shares only the common ones.
+first; a namesake shares only the common ones. A key hands out at most one unit of weight over
+all its records, so a record alone under one of the probe's keys (a shared identifier, usually)
+is outranked by fewer records than the probe has keys: it is always compared while the probe
+has no more keys than ``max_candidates``.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -128,6 +129,18 @@ def test_shortlist_weighs_rare_keys_above_many_common_ones() -> None:
     assert sorted(shortlist(blocks, 6)) == [1, 2, 3, 4, 5, 6]
     # Equal weights: the lower id (the older row) first, whatever order the blocks list them in.
     assert shortlist([(1, [9, 7, 8])], 2) == [7, 8]
+
+
+def test_a_record_alone_under_a_key_always_makes_a_shortlist_as_long_as_the_keys() -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        keys = rng.randrange(2, 15)
+        blocks = []
+        for _ in range(keys - 1):  # crowded keys: namesakes sharing several of them
+            size = rng.randrange(2, 60)
+            blocks.append((key_weight(size), rng.sample(range(1, 80), min(size, 79))))
+        blocks.append((key_weight(1), [999]))  # the one record under an identifier
+        assert 999 in shortlist(blocks, keys)
 
 
 def test_index_compares_only_the_likeliest_candidates() -> None:

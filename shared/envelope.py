@@ -21,6 +21,11 @@ CONTENT_TYPE = "application/cloudevents+json"
 _TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\.v[0-9]+$")
 
 
+def utc_timestamp(moment: datetime) -> str:
+    """An aware time as RFC 3339 in UTC with a ``Z`` (a CloudEvent's ``time``)."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 @functools.lru_cache(maxsize=1024)
 def _is_type_name(value: str) -> bool:
     # A platform has a few dozen types: remember the verdicts instead of matching every record.
@@ -72,7 +77,7 @@ class Envelope(BaseModel):
 
     @field_serializer("time", when_used="json")
     def _utc(self, value: datetime) -> str:
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return utc_timestamp(value)
 
     def encode(self) -> bytes:
         """Serialize to the structured-mode JSON record value (pydantic's serializer, compact)."""

@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from shared import context
+from shared.envelope import utc_timestamp
 
 MARKER = '{"eventbatch":1,'
 BATCH_MIN = 1000
@@ -72,10 +73,6 @@ _ROWS = pl.Schema(
 
 def _chunks32(text: str) -> list[str]:
     return [text[i : i + 32] for i in range(0, len(text), 32)]
-
-
-def _timestamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _seed() -> int:
@@ -142,7 +139,7 @@ def outbox_rows(
     head: dict[str, Any] = {
         "source": source,
         "type": event_type,
-        "time": _timestamp(now),
+        "time": utc_timestamp(now),
         "correlationid": context.correlation_id.get() or context.new_id(),
         "subject": subject,
         "millis": int(now.timestamp() * 1000),

@@ -6,18 +6,13 @@ while its connection writes); the ``publish_*`` functions build and write them.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 
 from services.segmentation.adapters.bulk import insert_frame
 from services.segmentation.adapters.uow import SegmentationUoW
 from shared.contracts import EventPayload, SegmentEntered, SegmentExited, ValueChanged
 from shared.db.outbox_batch import CAUSES, outbox_rows
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+from shared.envelope import utc_timestamp
 
 
 def _categories(column: str) -> pl.Expr:
@@ -69,7 +64,7 @@ def value_change_rows(uow: SegmentationUoW, changes: pl.DataFrame) -> pl.DataFra
         _categories("categories"),
         old.alias("old"),
         new.alias("new"),
-        pl.lit(_iso(uow.now())).alias("occurred_at"),
+        pl.lit(utc_timestamp(uow.now())).alias("occurred_at"),
     )
     return _rows(uow, ValueChanged, data)
 
@@ -88,7 +83,7 @@ def membership_change_rows(
             "customer_id",
             "segment_id",
             pl.col("segment_name").fill_null(""),
-            pl.lit(_iso(uow.now())).alias("occurred_at"),
+            pl.lit(utc_timestamp(uow.now())).alias("occurred_at"),
         )
         frames.append(_rows(uow, kind, data))
     return pl.concat(frames)

@@ -9,7 +9,7 @@ from services.identity.domain.features import PreparedRecord
 from services.identity.handlers.identify import candidate_index, parse
 from services.identity.main import create_app
 from services.identity.settings import MatchingSettings
-from tests.integration.identity.builders import person, same_person_elsewhere, word
+from tests.integration.identity.builders import id_card, person, same_person_elsewhere, word
 from tests.integration.identity.conftest import Api
 from tests.support import settings_for
 
@@ -18,10 +18,14 @@ async def test_candidates_come_under_every_key_they_share_and_big_keys_stop(
     fresh_api: Api,
 ) -> None:
     family, born = word(), "1971-03-09"
+    # Four ID numbers (odd sequences: men), so no two of them can be scored as one person.
+    cards = [id_card("19710309", sequence=sequence) for sequence in (1, 3, 5, 7)]
     customers = {
-        (await fresh_api.identify(person(family_name=family, birth_date=born)))["customer_id"]
-        for _ in range(4)
-    }
+        (await fresh_api.identify(person(family_name=family, birth_date=born, identifiers=[
+            {"type": "id_card", "value": card}
+        ])))["customer_id"]
+        for card in cards
+    }  # fmt: skip
     [probe] = parse([person(family_name=family, birth_date=born)])
     assert isinstance(probe, PreparedRecord) and probe.family is not None
     container = fresh_api.container

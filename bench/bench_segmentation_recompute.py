@@ -4,13 +4,15 @@ Run: ``.venv/bin/python -m bench.bench_segmentation_recompute [customers]`` (def
 Bulk-inserts synthetic profiles (window sums, balances, stages, products), a day's buckets for
 the customers active at the window edges, a CLV model and five rule segments into a scratch
 database, then times ``handlers.recompute`` (the code behind ``POST /v1/recompute`` and the
-worker's periodic run) from its lock to its last write, twice:
+worker's periodic run) from its lock to its last write, three times:
 
 * *first valuation*: nobody classified yet, so every customer's classification is written and
   published (1M ``value.changed`` events) and every member enters the segments;
 * *next day*: the clock moves one day (windows roll, CLV ages, recency grows); everyone is valued
   again, and only what changed is written and published. Before it (untimed) a ``VACUUM
-  (ANALYZE)`` stands for the autovacuum runs of the day in between.
+  (ANALYZE)`` stands for the autovacuum runs of the day in between;
+* *first of the next month*: the same, on the day each customer's baseline (what *migrator*
+  compares with) becomes their classification at the end of June.
 
 The in-memory domain part alone (``bench.bench_recompute_domain``) is the baseline. Goal: ≤ 10 s.
 """
@@ -42,6 +44,7 @@ from shared.db.outbox_batch import MARKER
 from tests.support import migrate, settings_for
 
 TODAY = dt.datetime(2026, 6, 15, 2, tzinfo=dt.UTC)
+NEXT_MONTH = dt.datetime(2026, 7, 1, 2, tzinfo=dt.UTC)
 STAGES = ("development", "growth", "maturity", "decline")
 
 
@@ -229,7 +232,9 @@ async def show_outbox(container: Container) -> None:
         rows, total, volume = (
             await session.execute(select(func.count(), func.sum(events), size))
         ).one()
-    print(f"outbox after both runs: {rows:,} rows carrying {total:,} events, {volume / 1e6:.0f} MB")
+    print(
+        f"outbox after the three runs: {rows:,} rows carrying {total:,} events, {volume / 1e6:.0f} MB"
+    )
 
 
 async def run(n: int) -> None:
@@ -253,6 +258,10 @@ async def run(n: int) -> None:
             clock.now += dt.timedelta(days=1)
             report, total = await timed_recompute(container)
             show("next day (everyone valued, changes written)", report, total, baseline)
+            await vacuum(container)
+            clock.now = NEXT_MONTH
+            report, total = await timed_recompute(container)
+            show("first of the next month (new baselines)", report, total, baseline)
             await show_outbox(container)
         finally:
             await container.runtime.close()

@@ -115,6 +115,7 @@ customer_value = Table(
     Column("categories", String(128), nullable=False, server_default=""),
     Column("baseline_tier", String(16)),
     Column("baseline_abc_class", String(1)),
+    Column("baseline_period", String(7)),
     Column("valued_at", DateTime(timezone=True), nullable=False),
 )
 

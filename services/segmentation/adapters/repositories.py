@@ -23,7 +23,14 @@ from services.segmentation.domain.clv import BgNbdParams, GammaGammaParams
 from services.segmentation.domain.valuation import ClvModel
 from shared.db.arrays import any_of
 
-VALUE_COLUMNS = ("tier", "abc_class", "categories", "baseline_tier", "baseline_abc_class")
+VALUE_COLUMNS = (
+    "tier",
+    "abc_class",
+    "categories",
+    "baseline_tier",
+    "baseline_abc_class",
+    "baseline_period",
+)
 
 
 class FiguresRepository:

@@ -9,6 +9,7 @@ serves a batch of a few customers and a recompute of millions.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from services.segmentation.domain.rules import segment_column
 
 CLASSIFICATION = ("tier", "abc_class", "categories")
 BASELINES = ("baseline_tier", "baseline_abc_class")
+STORED = (*CLASSIFICATION, *BASELINES, "baseline_period")
 _SEGMENT_PREFIX = segment_column("")
 PAIR_SCHEMA: dict[str, pl.DataType] = {"segment_id": pl.String(), "customer_id": pl.String()}
 
@@ -34,6 +36,7 @@ def classification(valued: pl.DataFrame, inputs: pl.DataFrame) -> pl.DataFrame:
         "customer_id",
         *(pl.col(c).alias(f"old_{c}") for c in CLASSIFICATION),
         *BASELINES,
+        "baseline_period",
     )
     return new.join(old, on="customer_id", how="left", maintain_order="left")
 
@@ -44,10 +47,24 @@ def changed(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.filter(pl.any_horizontal(differs))
 
 
-def refresh_baselines(inputs: pl.DataFrame) -> pl.DataFrame:
-    """Inputs whose baseline (the previous period's tier and class) is the published one."""
+def period_of(now: dt.datetime) -> str:
+    """The month a classification is published in, like ``2026-06``: baselines last a month."""
+    return now.strftime("%Y-%m")
+
+
+def current_baselines(inputs: pl.DataFrame, period: str) -> pl.DataFrame:
+    """Inputs with the baselines of ``period``: each customer's classification at its start.
+
+    A value last written in ``period`` holds that month's baselines; one last written earlier
+    has not changed since, so its own tier and class are where the month started.
+    """
+    stale = pl.col("baseline_period").ne_missing(pl.lit(period))
     return inputs.with_columns(
-        pl.col("tier").alias("baseline_tier"), pl.col("abc_class").alias("baseline_abc_class")
+        *(
+            pl.when(stale).then(pl.col(published)).otherwise(pl.col(baseline)).alias(baseline)
+            for published, baseline in zip(("tier", "abc_class"), BASELINES, strict=True)
+        ),
+        pl.lit(period).alias("baseline_period"),
     )
 
 

@@ -4,8 +4,8 @@ Holds the valuation lock exclusively, so folding waits and nothing is valued twi
 Steps: roll every customer's windows to today, read the population, refresh the population
 figures (RFM breakpoints, ABC and category cutoffs) and value everyone against them, publish
 changed classifications and segment memberships, store the figures and the Pareto report.
-At the first recompute of a month, each customer's baseline (what *migrator* compares with)
-becomes their classification at the end of the previous month.
+Only what changed is written: a value written in a new month takes that month's baseline
+(`publication.current_baselines`), so a month's first recompute rewrites nothing more.
 
 On a 2-core host PostgreSQL's work and ours take turns unless they overlap, so CPU-only steps
 (valuing, comparing memberships, building events) run in threads while the transaction's
@@ -83,16 +83,13 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
     document = await uow.figures.get("valuation") or {}
     context = await load_context(uow)
     rolled, inputs = await _current_population(uow, report, rolled_on=document.get("rolled_on"))
-    period = uow.now().strftime("%Y-%m")
-    new_period = document.get("baseline_period") != period
-    if new_period:
-        inputs = publication.refresh_baselines(inputs)
+    inputs = publication.current_baselines(inputs, publication.period_of(uow.now()))
     valuation = await _valuate_while_rolling(uow, report, context, inputs, rolled)
     valued = valuation.frame
     report.customers = valued.height
     rows = publication.classification(valued, inputs)
-    await _publish(uow, context, valued, rows, rewrite_all=new_period, report=report)
-    await _save_figures(uow, valuation, period=period, report=report)
+    await _publish(uow, context, valued, rows, report=report)
+    await _save_figures(uow, valuation, report=report)
     return report
 
 
@@ -144,14 +141,13 @@ async def _valuate_while_rolling(
 
 
 async def _save_figures(
-    uow: SegmentationUoW, valuation: Valuation, *, period: str, report: RecomputeReport
+    uow: SegmentationUoW, valuation: Valuation, *, report: RecomputeReport
 ) -> None:
     """Store the population figures (for folding until the next recompute) and the Pareto."""
     now, valued = uow.now(), valuation.frame
     figures = {
         "figures": valuation.figures.to_dict(),
         "rolled_on": uow.today(),
-        "baseline_period": period,
         "customers": valued.height,
     }
     await uow.figures.save("valuation", figures, now=now)
@@ -166,7 +162,6 @@ async def _publish(
     valued: pl.DataFrame,
     rows: pl.DataFrame,
     *,
-    rewrite_all: bool,
     report: RecomputeReport,
 ) -> None:
     """Store changed classifications and memberships and publish the changes.
@@ -176,7 +171,7 @@ async def _publish(
     CPU work hides behind PostgreSQL's.
     """
     changes = publication.changed(rows)
-    stored = _stored_values(uow, rows if rewrite_all else changes)
+    stored = _stored_values(uow, changes)
     async with asyncio.TaskGroup() as group:
         value_events = group.create_task(asyncio.to_thread(value_change_rows, uow, changes))
         planned = group.create_task(_membership_changes(uow, context, valued))
@@ -207,8 +202,7 @@ def _stored_values(uow: SegmentationUoW, rows: pl.DataFrame) -> pl.DataFrame:
     """``customer_value`` rows of classification rows, with whether each is a first one."""
     return rows.select(
         "customer_id",
-        *publication.CLASSIFICATION,
-        *publication.BASELINES,
+        *publication.STORED,
         pl.lit(uow.now()).alias("valued_at"),
         pl.col("old_tier").is_null().alias("first"),
     )

@@ -110,6 +110,7 @@ async def valued_population(uow: SegmentationUoW, context: Context) -> pl.DataFr
     inputs, _ = await current_population(
         uow.session, today=uow.today(), rolled_on=document.get("rolled_on"), persist=False
     )
+    inputs = publication.current_baselines(inputs, publication.period_of(uow.now()))
     return valuate(
         inputs, uow.params, today=uow.today(), model=context.model, figures=context.figures
     ).frame

@@ -69,6 +69,7 @@ async def settle(uow: SegmentationUoW) -> None:
         return
     stored = await uow.values.stored(ids)
     inputs = inputs_from_profiles((buffer.profiles[cid] for cid in ids), stored)
+    inputs = publication.current_baselines(inputs, publication.period_of(uow.now()))
     valued = valuate(
         inputs, uow.params, today=uow.today(), model=context.model, figures=context.figures
     ).frame
@@ -94,8 +95,7 @@ async def publish_classification(uow: SegmentationUoW, rows: pl.DataFrame) -> No
     now = uow.now()
     stored = changes.select(
         "customer_id",
-        *publication.CLASSIFICATION,
-        *publication.BASELINES,
+        *publication.STORED,
         pl.lit(now).alias("valued_at"),
     )
     await uow.values.save(stored.to_dicts())

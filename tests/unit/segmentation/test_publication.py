@@ -31,8 +31,9 @@ def test_only_new_or_changed_classifications_are_published() -> None:
             "categories": ["", "", None, "gold"],
             "baseline_tier": [None] * 4,
             "baseline_abc_class": [None] * 4,
+            "baseline_period": [None] * 4,
         },
-        schema_overrides={"baseline_tier": pl.String, "baseline_abc_class": pl.String},
+        schema_overrides={c: pl.String for c in (*publication.BASELINES, "baseline_period")},
     )
 
     changed = publication.changed(publication.classification(valued, inputs))
@@ -75,3 +76,24 @@ def test_monthly_periods_weight_balances_by_days_and_count_fees_and_costs() -> N
     assert march.txn_count == 2
     assert march.contribution.fee_income - march.contribution.cost_to_serve == 6.0
     assert march.contribution.deposit_margin == pytest.approx(2800 * 0.01 * 15 / 365)
+
+
+def test_the_baseline_is_the_classification_at_the_start_of_the_month() -> None:
+    inputs = pl.DataFrame(
+        {
+            "customer_id": ["written this month", "written before", "never classified"],
+            "tier": ["private_banking", "affluent", None],
+            "abc_class": ["A", "B", None],
+            "baseline_tier": ["mass", "mass", None],
+            "baseline_abc_class": ["C", "C", None],
+            "baseline_period": ["2026-07", "2026-06", None],
+        }
+    )
+
+    current = publication.current_baselines(inputs, publication.period_of(dt.datetime(2026, 7, 2)))
+
+    assert current.select(*publication.BASELINES, "baseline_period").rows() == [
+        ("mass", "C", "2026-07"),
+        ("affluent", "B", "2026-07"),
+        (None, None, "2026-07"),
+    ]

@@ -12,7 +12,7 @@ import logging
 
 from services.segmentation.bootstrap import Container, bootstrap
 from services.segmentation.events import SUBSCRIPTIONS
-from services.segmentation.handlers.recompute import recompute
+from services.segmentation.handlers.recompute import recompute_and_store
 from services.segmentation.settings import Settings, get_settings
 from shared.logs import configure_logging
 from shared.memory import freeze_startup_heap
@@ -22,10 +22,8 @@ log = logging.getLogger(__name__)
 
 
 async def recompute_once(container: Container) -> None:
-    """One full recompute in its own transaction."""
-    async with container.uow() as uow:
-        report = await recompute(uow=uow)
-        await uow.commit()
+    """One full recompute in its own transaction (and its rolled sums in their own)."""
+    report = await recompute_and_store(container.uow())
     log.info(
         "recompute done",
         extra={
@@ -33,7 +31,9 @@ async def recompute_once(container: Container) -> None:
             "value_changes": report.value_changes,
             "segment_entries": report.segment_entries,
             "segment_exits": report.segment_exits,
-            "seconds": round(sum(report.steps.values()), 3),
+            "seconds": round(report.published_s, 3),
+            "rolled_profiles": report.rolled_profiles,
+            "seconds_with_roll": round(report.total_s, 3),
         },
     )
 

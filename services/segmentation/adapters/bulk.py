@@ -29,8 +29,9 @@ async def _copy(session: AsyncSession, table: str, frame: pl.DataFrame) -> None:
 
 
 async def _temporary(session: AsyncSession, like: Table, frame: pl.DataFrame) -> str:
+    """A temporary table for ``frame``: its columns typed as ``like``'s, or text if not there."""
     name = f"tmp_{like.name}_{uuid.uuid4().hex[:8]}"
-    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    columns = ", ".join(f'"{c}"' if c in like.c else f'NULL::text AS "{c}"' for c in frame.columns)
     await session.execute(
         text(
             f'CREATE TEMPORARY TABLE "{name}" ON COMMIT DROP AS '
@@ -90,6 +91,31 @@ async def update_frame(
     sets = ", ".join(f'"{c}" = s."{c}"' for c in frame.columns if c != key)
     await session.execute(
         text(f'UPDATE "{table.name}" t SET {sets} FROM "{staged}" s WHERE t."{key}" = s."{key}"')
+    )
+
+
+async def update_unchanged(
+    session: AsyncSession, table: Table, frame: pl.DataFrame, *, key: str, version: str
+) -> None:
+    """PostgreSQL: `update_frame`, but only rows still as read (column ``version``: their xmin).
+
+    The rows are first locked in ``key`` order, the order every writer of the table locks in, so
+    this waits for a concurrent writer without risking a deadlock; a row that writer changed
+    keeps its new version.
+    """
+    if frame.is_empty():
+        return
+    staged = await _temporary(session, table, frame)
+    same = f't."{key}" = s."{key}" AND t.xmin::text = s."{version}"'
+    await session.execute(
+        text(
+            f'SELECT count(*) FROM (SELECT 1 FROM "{table.name}" t JOIN "{staged}" s '
+            f'ON t."{key}" = s."{key}" ORDER BY t."{key}" FOR UPDATE OF t) locked'
+        )
+    )
+    sets = ", ".join(f'"{c}" = s."{c}"' for c in frame.columns if c not in (key, version))
+    await session.execute(
+        text(f'UPDATE "{table.name}" t SET {sets} FROM "{staged}" s WHERE {same}')
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.segmentation.adapters.bulk import update_frame
+from services.segmentation.adapters.bulk import update_frame, update_unchanged
 from services.segmentation.adapters.frames import copy_or_fetch, read_population
 from services.segmentation.adapters.orm import activity_day, customer_profile, segment_member
 from services.segmentation.domain.activity import (
@@ -16,25 +18,26 @@ from services.segmentation.domain.activity import (
     WINDOW_DAYS,
     roll_deltas,
 )
+from shared.db.arrays import is_postgres
 
 MEMBER_SCHEMA: dict[str, pl.DataType] = {"segment_id": pl.String(), "customer_id": pl.String()}
 
 
 async def current_population(
-    session: AsyncSession, *, today: int, rolled_on: int | None, persist: bool
+    session: AsyncSession, *, today: int, rolled_on: int | None
 ) -> tuple[pl.DataFrame, int]:
-    """Valuation inputs of every customer with window sums valid today, and how many moved.
-
-    With ``persist`` the rolled sums are written back (the recompute, under the exclusive
-    lock); otherwise they are only applied to the frame read (previews).
-    """
+    """Valuation inputs of every customer with window sums valid today (rolled in the frame
+    only, not written back), and how many moved."""
     rolled = await rolled_sums(session, today=today, rolled_on=rolled_on)
-    if persist:
-        await update_frame(session, customer_profile, rolled, key="customer_id")
     inputs = await read_population(session)
-    if not rolled.is_empty():
-        inputs = inputs.update(rolled, on="customer_id")
-    return inputs, rolled.height
+    return with_rolled(inputs, rolled), rolled.height
+
+
+def with_rolled(inputs: pl.DataFrame, rolled: pl.DataFrame) -> pl.DataFrame:
+    """Valuation inputs with the window sums of ``rolled`` in place of those read."""
+    if rolled.is_empty():
+        return inputs
+    return inputs.update(rolled.drop(VERSION, strict=False), on="customer_id")
 
 
 _ROLLING = [c for c in WINDOW_COLUMNS if not c.endswith(f"_{ALL}")]
@@ -56,12 +59,34 @@ async def rolled_sums(session: AsyncSession, *, today: int, rolled_on: int | Non
     if buckets.is_empty():
         return _NONE
     deltas = roll_deltas(buckets, rolled_on=rolled_on, today=today)
-    current = buckets.select("customer_id", *(f"now_{c}" for c in _ROLLING)).unique("customer_id")
+    current = buckets.select("customer_id", *(c for c in _CURRENT if c in buckets.columns))
+    current = current.unique("customer_id")
     return current.join(deltas, on="customer_id").select(
         "customer_id",
         *((pl.col(f"now_{c}") + pl.col(c)).alias(c) for c in _ROLLING),
         pl.lit(today, dtype=pl.Int64).alias("windows_on"),
+        *((VERSION,) if VERSION in buckets.columns else ()),
     )
+
+
+VERSION = "version"
+_CURRENT = (*(f"now_{c}" for c in _ROLLING), VERSION)
+
+
+def rolls_later(session: AsyncSession) -> bool:
+    """Whether rolled sums can be written after the recompute commits, beside folding: on
+    PostgreSQL, where each profile's row version tells whether it was folded since."""
+    return is_postgres(session)
+
+
+async def write_rolled(session: AsyncSession, rolled: pl.DataFrame) -> None:
+    """Write rolled window sums back; with versions, only over profiles not folded since (a
+    fold rolls the profile it writes)."""
+    p = customer_profile
+    if VERSION in rolled.columns:
+        await update_unchanged(session, p, rolled, key="customer_id", version=VERSION)
+    else:
+        await update_frame(session, p, rolled, key="customer_id")
 
 
 async def _band_buckets(session: AsyncSession, *, start: int, today: int) -> pl.DataFrame:
@@ -76,6 +101,7 @@ async def _band_buckets(session: AsyncSession, *, start: int, today: int) -> pl.
             *(b.c[f] for f in DAY_FIELDS),
             p.c.windows_on,
             *(p.c[c].label(f"now_{c}") for c in _ROLLING),
+            *_version(session),
         )
         .join(p, p.c.customer_id == b.c.customer_id)
         .where(
@@ -88,8 +114,15 @@ async def _band_buckets(session: AsyncSession, *, start: int, today: int) -> pl.
         **{f: pl.Float64() for f in DAY_FIELDS},
         "windows_on": pl.Int64(),
         **{f"now_{c}": pl.Float64() for c in _ROLLING},
+        **({VERSION: pl.String()} if rolls_later(session) else {}),
     }
     return await copy_or_fetch(session, query, schema)
+
+
+def _version(session: AsyncSession) -> list[Any]:
+    if not rolls_later(session):
+        return []
+    return [literal_column(f"{customer_profile.name}.xmin::text").label(VERSION)]
 
 
 async def read_memberships(session: AsyncSession) -> pl.DataFrame:

@@ -50,8 +50,13 @@ class FiguresRepository:
 
     async def rolled_on(self) -> int | None:
         """The day every customer's window sums were last rolled to by a recompute."""
-        doc = await self.get("valuation")
-        return None if doc is None else int(doc["rolled_on"])
+        doc = await self.get("roll") or await self.get("valuation") or {}  # earlier: valuation
+        day = doc.get("rolled_on")
+        return None if day is None else int(day)
+
+    async def save_rolled_on(self, day: int, *, now: dt.datetime) -> None:
+        """Record that every customer's window sums are valid on ``day`` (or later)."""
+        await self.save("roll", {"rolled_on": day}, now=now)
 
     async def save(self, name: str, document: dict[str, Any], *, now: dt.datetime) -> None:
         """Store ``document`` under ``name``."""

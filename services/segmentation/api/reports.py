@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from services.segmentation.api.deps import UowDep
 from services.segmentation.handlers import reports
-from services.segmentation.handlers.recompute import recompute
+from services.segmentation.handlers.recompute import recompute_and_store
 from services.segmentation.schemas.reports import (
     CategoriesRead,
     ParetoRead,
@@ -25,9 +25,7 @@ router = APIRouter(tags=["reports"])
 )
 async def post_recompute(uow: UowDep, user: Principal = require("segments:write")) -> RecomputeRead:
     """Run the full recompute and return what it did."""
-    async with uow:
-        report = await recompute(uow=uow)
-        await uow.commit()
+    report = await recompute_and_store(uow)
     return RecomputeRead(
         as_of=report.as_of,
         customers=report.customers,
@@ -36,7 +34,8 @@ async def post_recompute(uow: UowDep, user: Principal = require("segments:write"
         segment_entries=report.segment_entries,
         segment_exits=report.segment_exits,
         seconds=report.steps,
-        total_seconds=sum(report.steps.values()),
+        published_seconds=report.published_s,
+        total_seconds=report.total_s,
     )
 
 

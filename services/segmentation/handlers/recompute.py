@@ -1,9 +1,10 @@
 """The full recompute: every customer valued in one vectorized batch, changes published.
 
 Holds the valuation lock exclusively, so folding waits and nothing is valued twice at once.
-Steps: roll every customer's windows to today, read the population, refresh the population
-figures (RFM breakpoints, ABC and category cutoffs) and value everyone against them, publish
-changed classifications and segment memberships, store the figures and the Pareto report.
+Steps: read the population with every customer's windows rolled to today, refresh the
+population figures (RFM breakpoints, ABC and category cutoffs) and value everyone against them,
+publish changed classifications and segment memberships, store the figures and the Pareto
+report. The rolled sums are written back after the commit, beside folding (`store_roll`).
 Only what changed is written: a value written in a new month takes that month's baseline
 (`publication.current_baselines`), so a month's first recompute rewrites nothing more.
 
@@ -26,16 +27,21 @@ import polars as pl
 from services.segmentation.adapters.bulk import (
     delete_frame,
     insert_frame,
-    update_frame,
     upsert_frame,
 )
 from services.segmentation.adapters.frames import read_population
-from services.segmentation.adapters.orm import customer_profile, customer_value, segment_member
-from services.segmentation.adapters.population import read_memberships, rolled_sums
+from services.segmentation.adapters.orm import customer_value, segment_member
+from services.segmentation.adapters.population import (
+    read_memberships,
+    rolled_sums,
+    rolls_later,
+    with_rolled,
+    write_rolled,
+)
 from services.segmentation.adapters.sql import hold_valuation_lock
 from services.segmentation.adapters.uow import SegmentationUoW
 from services.segmentation.domain import publication
-from services.segmentation.domain.activity import day_date, window_column
+from services.segmentation.domain.activity import day_date, epoch_day, window_column
 from services.segmentation.domain.rules import evaluate_segments_frame
 from services.segmentation.domain.valuation import Valuation, valuate
 from services.segmentation.handlers.publishing import (
@@ -60,6 +66,9 @@ class RecomputeReport:
     segment_entries: int = 0
     segment_exits: int = 0
     steps: dict[str, float] = field(default_factory=dict)
+    roll: pl.DataFrame = field(default_factory=pl.DataFrame)  # rolled sums left to `store_roll`
+    published_s: float = 0.0  # from the start to the commit: what folding waited for
+    total_s: float = 0.0  # and to the last rolled sum written
 
     async def timed(self, name: str, step: Awaitable[T]) -> T:
         """Await ``step``, recording its duration under ``name``."""
@@ -76,14 +85,29 @@ class RecomputeReport:
         return result
 
 
+async def recompute_and_store(uow: SegmentationUoW) -> RecomputeReport:
+    """`recompute` in a transaction, committed; then `store_roll`."""
+    started = time.perf_counter()
+    async with uow:
+        report = await recompute(uow=uow)
+        await report.timed("commit", uow.commit())
+    report.published_s = time.perf_counter() - started
+    await report.timed("store_roll", store_roll(uow=uow, report=report))
+    report.total_s = time.perf_counter() - started
+    return report
+
+
 async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
     """Value every customer now and publish what changed (the caller commits)."""
     report = RecomputeReport(as_of=day_date(uow.today()))
     await report.timed("lock", hold_valuation_lock(uow.session, exclusive=True))
-    document = await uow.figures.get("valuation") or {}
     context = await load_context(uow)
-    rolled, inputs = await _current_population(uow, report, rolled_on=document.get("rolled_on"))
+    rolled, inputs = await _current_population(uow, report, rolled_on=await uow.figures.rolled_on())
     inputs = publication.current_baselines(inputs, publication.period_of(uow.now()))
+    if rolls_later(uow.session) and not rolled.is_empty():
+        report.roll, rolled = rolled, rolled.clear()
+    else:
+        await uow.figures.save_rolled_on(uow.today(), now=uow.now())
     valuation = await _valuate_while_rolling(uow, report, context, inputs, rolled)
     valued = valuation.frame
     report.customers = valued.height
@@ -114,7 +138,7 @@ async def _current_population(
             ),
         )
     report.rolled_profiles = rolled.height
-    return rolled, inputs if rolled.is_empty() else inputs.update(rolled, on="customer_id")
+    return rolled, with_rolled(inputs, rolled)
 
 
 async def _valuate_while_rolling(
@@ -134,10 +158,29 @@ async def _valuate_while_rolling(
                 ),
             )
         )
-        await report.timed(
-            "write_rolled", update_frame(uow.session, customer_profile, rolled, key="customer_id")
-        )
+        await report.timed("write_rolled", write_rolled(uow.session, rolled))
     return valuation.result()
+
+
+async def store_roll(*, uow: SegmentationUoW, report: RecomputeReport) -> None:
+    """Write back the sums the recompute rolled (PostgreSQL), in transactions of their own.
+
+    They hold the valuation lock shared, as folding does, so folding goes on; the rows are
+    written in chunks so that a fold waits for at most one. A profile folded since the
+    recompute read it was rolled by that fold and is left alone. Only when every chunk is in
+    do the profiles count as rolled to that day.
+    """
+    rows = report.roll
+    for start in range(0, rows.height, _ROLL_CHUNK):
+        async with uow:
+            await hold_valuation_lock(uow.session, exclusive=False)
+            await write_rolled(uow.session, rows.slice(start, _ROLL_CHUNK))
+            if start + _ROLL_CHUNK >= rows.height:
+                await uow.figures.save_rolled_on(epoch_day(report.as_of), now=uow.now())
+            await uow.commit()
+
+
+_ROLL_CHUNK = 10_000
 
 
 async def _save_figures(
@@ -147,7 +190,6 @@ async def _save_figures(
     now, valued = uow.now(), valuation.frame
     figures = {
         "figures": valuation.figures.to_dict(),
-        "rolled_on": uow.today(),
         "customers": valued.height,
     }
     await uow.figures.save("valuation", figures, now=now)

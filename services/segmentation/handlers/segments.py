@@ -106,9 +106,8 @@ async def _enter(uow: SegmentationUoW, row: SegmentRow, customer_ids: list[str])
 
 async def valued_population(uow: SegmentationUoW, context: Context) -> pl.DataFrame:
     """Every customer valued now against the last recompute's figures."""
-    document = await uow.figures.get("valuation") or {}
     inputs, _ = await current_population(
-        uow.session, today=uow.today(), rolled_on=document.get("rolled_on"), persist=False
+        uow.session, today=uow.today(), rolled_on=await uow.figures.rolled_on()
     )
     inputs = publication.current_baselines(inputs, publication.period_of(uow.now()))
     return valuate(

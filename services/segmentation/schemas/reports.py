@@ -17,7 +17,12 @@ class RecomputeRead(BaseModel):
     segment_entries: int
     segment_exits: int
     seconds: dict[str, float] = Field(description="Duration of each step.")
-    total_seconds: float
+    published_seconds: float = Field(
+        description="From the start to the commit: values and events out, folding waiting."
+    )
+    total_seconds: float = Field(
+        description="To the last rolled window sum written back, beside folding."
+    )
 
 
 class ParetoPoint(BaseModel):

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from bench.bench_segmentation_recompute import TODAY, Clock, load
 from services.segmentation.adapters.orm import customer_value, messaging, segment, segment_member
 from services.segmentation.bootstrap import bootstrap
-from services.segmentation.handlers.recompute import recompute
+from services.segmentation.handlers.recompute import recompute_and_store
 from shared.contracts import CONTRACTS, SegmentEntered, SegmentExited, ValueChanged
 from shared.db.outbox_batch import BATCH_MIN, expand, is_batch
 from shared.envelope import decode, headers
@@ -87,10 +87,7 @@ async def test_a_first_valuation_publishes_every_classification_and_new_membersh
 
 
 async def recompute_now(container: Any) -> Any:
-    async with container.uow() as uow:
-        report = await recompute(uow=uow)
-        await uow.commit()
-    return report
+    return await recompute_and_store(container.uow())
 
 
 async def last_outbox_id(container: Any) -> int:

@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from services.segmentation.adapters.orm import customer_profile, population_figures
 from services.segmentation.bootstrap import bootstrap
+from services.segmentation.domain.activity import epoch_day
 from services.segmentation.events import SUBSCRIPTIONS
 from services.segmentation.handlers.customers import customer_value
+from services.segmentation.handlers.recompute import recompute, store_roll
 from services.segmentation.worker import recompute_once, run_periodic_recompute
 from tests.integration.segmentation.kit import customer_id, transaction
 from tests.support import eventually, migrate, settings_for
@@ -78,6 +80,39 @@ async def test_a_recompute_rolls_windows_that_no_event_touched(clocked: Any) -> 
     clock.now = T0 + dt.timedelta(days=400)  # 410 and 300 days after the two transactions
     await recompute_once(container)
     assert await window_counts(container, busy) == {"30d": 0, "90d": 0, "365d": 1, "all": 2}
+
+
+async def test_rolled_sums_are_written_after_the_commit_but_not_over_a_fold(clocked: Any) -> None:
+    container, clock = clocked
+    idle, busy = customer_id("idle"), customer_id("busy")
+    before = T0 - dt.timedelta(days=10)
+    await fold(container, transaction(idle, 10.0, occurred_at=before))
+    await fold(container, transaction(busy, 10.0, occurred_at=before))
+    await recompute_once(container)
+
+    clock.now = T0 + dt.timedelta(days=100)
+    async with container.uow() as uow:
+        report = await recompute(uow=uow)
+        await uow.commit()
+    assert sorted(report.roll["customer_id"]) == sorted([idle, busy])
+    assert await stored_90d(container, idle) == 1  # not written back yet
+    async with container.uow() as uow:
+        assert await uow.figures.rolled_on() == epoch_day(T0)
+
+    await fold(container, transaction(busy, 5.0, occurred_at=clock.now))  # rolls busy itself
+    await store_roll(uow=container.uow(), report=report)
+
+    assert await stored_90d(container, idle) == 0
+    assert await window_counts(container, busy) == {"30d": 1, "90d": 1, "365d": 2, "all": 2}
+    async with container.uow() as uow:
+        assert await uow.figures.rolled_on() == epoch_day(clock.now)
+
+
+async def stored_90d(container: Any, customer: str) -> float:
+    p = customer_profile
+    async with container.runtime.sessions() as session:
+        query = select(p.c.txn_count_90d).where(p.c.customer_id == customer)
+        return float(await session.scalar(query) or 0)
 
 
 async def test_the_worker_recomputes_periodically(clocked: Any) -> None:

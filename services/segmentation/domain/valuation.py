@@ -11,6 +11,7 @@ give them against those figures.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +126,27 @@ def valuate(
     figures: Figures | None = None,
 ) -> Valuation:
     """Value every row of `inputs` (see the module docstring for batch versus incremental)."""
+    if inputs.height < _CLV_BESIDE_FROM:
+        predictions: Future[dict[str, FloatArray]] = Future()
+        predictions.set_result(_clv(inputs, today, model, params))
+        return _valuate(inputs, params, today=today, predictions=predictions, figures=figures)
+    # CLV is numpy and scipy work that releases the GIL: on another core it hides behind the rest
+    with ThreadPoolExecutor(1) as pool:
+        predictions = pool.submit(_clv, inputs, today, model, params)
+        return _valuate(inputs, params, today=today, predictions=predictions, figures=figures)
+
+
+_CLV_BESIDE_FROM = 50_000  # customers; for fewer a thread costs more than it saves
+
+
+def _valuate(
+    inputs: pl.DataFrame,
+    params: ValuationParams,
+    *,
+    today: int,
+    predictions: Future[dict[str, FloatArray]],
+    figures: Figures | None,
+) -> Valuation:
     contributions = {w: contribution(inputs, w, today, params.contribution) for w in WINDOWS}
     basis = contributions[params.abc_window]
     recency = today - floats(inputs, "last_day", default=np.nan)
@@ -132,7 +154,7 @@ def valuate(
     abc_codes, abc_cutoffs = _abc(basis, params.abc, figures)
     assets = floats(inputs, "financial_assets", default=np.nan)
     tiers = next_tier_batch(codes(inputs["tier"], TIER_ORDER), assets, params.tiers)
-    clv = _clv(inputs, today, model, params)
+    clv = predictions.result()
     cutoffs = (
         figures.categories
         if figures is not None

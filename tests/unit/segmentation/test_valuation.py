@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from services.segmentation.adapters.frames import inputs_from_profiles
+from services.segmentation.domain import valuation as valuation_module
 from services.segmentation.domain.activity import DayDelta, day_date, epoch_day
 from services.segmentation.domain.clv import (
     Transactions,
@@ -101,6 +102,17 @@ def test_customers_valued_between_batches_get_the_batch_answers(batch) -> None:
     for column in NUMBERS:
         np.testing.assert_allclose(again[column], expected[column], rtol=1e-12, err_msg=column)
     assert sorted(valued["abc_class"].unique().to_list()) == ["A", "B", "C"]
+
+
+def test_a_large_valuation_predicts_clv_on_a_thread_with_the_same_answers(
+    batch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs, valued, _, model = batch
+    monkeypatch.setattr(valuation_module, "_CLV_BESIDE_FROM", 0)  # 3,000 count as large
+
+    again = valuate(inputs, ValuationParams(), today=TODAY, model=model).frame
+
+    assert again.equals(valued)
 
 
 def test_the_clv_summary_from_profiles_equals_the_one_from_the_transaction_log(batch) -> None:

@@ -23,16 +23,15 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import polars as pl
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.segmentation.adapters.bulk import (
-    delete_frame,
     insert_frame,
     upsert_frame,
 )
 from services.segmentation.adapters.frames import read_population
-from services.segmentation.adapters.orm import customer_value, segment_member
+from services.segmentation.adapters.orm import customer_value
 from services.segmentation.adapters.population import (
-    read_memberships,
     rolled_sums,
     rolls_later,
     with_rolled,
@@ -42,13 +41,12 @@ from services.segmentation.adapters.sql import hold_valuation_lock
 from services.segmentation.adapters.uow import SegmentationUoW
 from services.segmentation.domain import publication
 from services.segmentation.domain.activity import day_date, epoch_day, window_column
-from services.segmentation.domain.rules import evaluate_segments_frame
 from services.segmentation.domain.valuation import Valuation, valuate
 from services.segmentation.handlers.publishing import (
-    membership_change_rows,
     value_change_rows,
     write_events,
 )
+from services.segmentation.handlers.recompute_members import members_session, publish_memberships
 from services.segmentation.handlers.reports import pareto_document
 from services.segmentation.handlers.valuation import Context, load_context
 
@@ -208,36 +206,35 @@ async def _publish(
 ) -> None:
     """Store changed classifications and memberships and publish the changes.
 
-    While the connection writes the classifications, the events are built and the memberships
-    compared in threads (the old ones read on a side connection): for a first valuation the
-    CPU work hides behind PostgreSQL's.
+    While this connection writes the classifications, the value events are built in a thread
+    and the memberships written on a side connection (`recompute_members`), committed last.
     """
     changes = publication.changed(rows)
     stored = _stored_values(uow, changes)
-    async with asyncio.TaskGroup() as group:
-        value_events = group.create_task(asyncio.to_thread(value_change_rows, uow, changes))
-        planned = group.create_task(_membership_changes(uow, context, valued))
-        await report.timed("write_values", _store_values(uow, stored))
+    async with members_session(uow) as side:
+        async with asyncio.TaskGroup() as group:
+            value_events = group.create_task(asyncio.to_thread(value_change_rows, uow, changes))
+            beside = side and group.create_task(_memberships(uow, side, context, valued, report))
+            await report.timed("write_values", _store_values(uow, stored))
+        # SQLite (no side connection): the memberships only now, on this connection
+        moved = await (beside or _memberships(uow, side, context, valued, report))
+        await report.timed("events", write_events(uow, value_events.result()))
+        if side is not None:
+            await side.commit()
     report.value_changes = changes.height
-    events = [value_events.result()]
-    if (members := planned.result()) is not None:
-        events.append(await _publish_memberships(uow, context, members, report))
-    await report.timed("events", write_events(uow, pl.concat(events)))
+    if moved is not None:
+        report.segment_entries, report.segment_exits = moved.entered.height, moved.exited.height
 
 
-async def _publish_memberships(
+async def _memberships(
     uow: SegmentationUoW,
+    side: AsyncSession | None,
     context: Context,
-    changes: publication.MembershipChanges,
+    valued: pl.DataFrame,
     report: RecomputeReport,
-) -> pl.DataFrame:
-    """Store membership changes; return their events' outbox rows, built meanwhile."""
-    async with asyncio.TaskGroup() as group:
-        events = group.create_task(asyncio.to_thread(_membership_events, uow, context, changes))
-        await report.timed("segments", _store_memberships(uow, changes))
-    await uow.segments.mark_evaluated(context.definitions.keys(), at=uow.now())
-    report.segment_entries, report.segment_exits = changes.entered.height, changes.exited.height
-    return events.result()
+) -> publication.MembershipChanges | None:
+    session = uow.session if side is None else side
+    return await report.timed("segments", publish_memberships(uow, session, context, valued))
 
 
 def _stored_values(uow: SegmentationUoW, rows: pl.DataFrame) -> pl.DataFrame:
@@ -256,43 +253,4 @@ async def _store_values(uow: SegmentationUoW, stored: pl.DataFrame) -> None:
     await insert_frame(uow.session, customer_value, stored.filter(first).drop("first"))
     await upsert_frame(
         uow.session, customer_value, stored.filter(~first).drop("first"), keys=["customer_id"]
-    )
-
-
-async def _membership_changes(
-    uow: SegmentationUoW, context: Context, valued: pl.DataFrame
-) -> publication.MembershipChanges | None:
-    """Every segment evaluated for everyone, against the stored memberships (None: no segment).
-
-    The stored memberships are read on a side connection: under the exclusive valuation lock
-    nobody else writes them, and this transaction has not yet either.
-    """
-    if not context.definitions:
-        return None
-    async with uow.side_session() as side, asyncio.TaskGroup() as group:
-        old = group.create_task(read_memberships(side))
-        new = await asyncio.to_thread(_memberships, context, valued)
-    return publication.membership_changes(old.result(), new)
-
-
-def _memberships(context: Context, valued: pl.DataFrame) -> pl.DataFrame:
-    members = evaluate_segments_frame(context.definitions, valued)
-    return publication.memberships(valued["customer_id"], members)
-
-
-async def _store_memberships(uow: SegmentationUoW, changes: publication.MembershipChanges) -> None:
-    # In key order every insert lands on the primary key's rightmost leaf: twice as fast.
-    entered = changes.entered.sort("segment_id", "customer_id")
-    entered = entered.with_columns(pl.lit(uow.now()).alias("entered_at"))
-    await insert_frame(uow.session, segment_member, entered)
-    await delete_frame(
-        uow.session, segment_member, changes.exited, keys=["segment_id", "customer_id"]
-    )
-
-
-def _membership_events(
-    uow: SegmentationUoW, context: Context, changes: publication.MembershipChanges
-) -> pl.DataFrame:
-    return membership_change_rows(
-        uow, entered=changes.entered, exited=changes.exited, names=context.names
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -18,6 +17,8 @@ from contextlib import asynccontextmanager, contextmanager
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from idic.broker import free_port
 
 PG_SERVER = os.environ.get("IDIC_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 
@@ -59,9 +60,7 @@ def private_server(settings: Mapping[str, str]) -> Iterator[str]:
     data, as_user = os.path.join(root, "data"), _as_postgres()
     if as_user:
         shutil.chown(root, "postgres")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     options = " ".join(f"-c {k}={v}" for k, v in {"port": str(port), **settings}.items())
     pg_ctl = [*as_user, f"{PG_BIN}/pg_ctl", "-D", data, "-s"]
     subprocess.run([*as_user, f"{PG_BIN}/initdb", "-D", data, "-A", "trust", "-U", "postgres",

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select, text
+from sqlalchemy import String, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.segmentation.adapters.binary_copy import copy_numbers
@@ -90,32 +90,48 @@ _SPLIT_FROM = 100_000  # profiles; below, one backend reads the numbers in well 
 
 
 async def read_population(
-    session: AsyncSession, *, sides: Sequence[AsyncSession] = ()
+    session: AsyncSession, *, sides: Sequence[AsyncSession] = (), versions: bool = False
 ) -> pl.DataFrame:
     """Valuation inputs of every customer, in id order.
 
     On PostgreSQL the profile texts (CSV), the profile numbers (binary) and the published values
     are copied out and joined here. Given three ``sides`` (other connections) the reads run
     concurrently, the numbers, most of the server's work, in two halves split at the middle id,
-    so that a backend on each core formats them.
+    so that a backend on each core formats them. With ``versions``, a ``version`` column holds
+    each profile row's version (PostgreSQL's ``xmin``), to tell later whether it changed.
     """
     if not is_postgres(session):
         return await copy_or_fetch(session, _population_query(), INPUT_SCHEMA)
     if len(sides) < 3:
-        strings, values = await _texts(session), await _values(session)
+        strings, values = await _texts(session, versions), await _values(session)
         numbers = await _numbers(session)
     else:
         strings, values, numbers = await asyncio.gather(
-            _texts(sides[0]), _values(sides[1]), _split_numbers(session, sides[2])
+            _texts(sides[0], versions), _values(sides[1]), _split_numbers(session, sides[2])
         )
     joined = strings.hstack(numbers).join(values, on="customer_id", how="left")
-    return joined.select(pl.col(name).cast(dtype) for name, dtype in INPUT_SCHEMA.items())
+    return joined.select(
+        *(pl.col(name).cast(dtype) for name, dtype in INPUT_SCHEMA.items()),
+        *((VERSION,) if versions else ()),
+    )
 
 
-async def _texts(session: AsyncSession) -> pl.DataFrame:
+VERSION = "version"
+_XMIN = literal_column(f"{customer_profile.name}.xmin::text", String())
+
+
+async def _texts(session: AsyncSession, versions: bool = False) -> pl.DataFrame:
     p = customer_profile
-    query = select(*(p.c[n] for n in _TEXTS)).order_by(p.c.customer_id)
-    return await _copy_out(session, query, {n: INPUT_SCHEMA[n] for n in _TEXTS})
+    extra = [_XMIN.label(VERSION)] if versions else []
+    query = select(*(p.c[n] for n in _TEXTS), *extra).order_by(p.c.customer_id)
+    schema = {n: INPUT_SCHEMA[n] for n in _TEXTS} | ({VERSION: pl.String()} if versions else {})
+    return await _copy_out(session, query, schema)
+
+
+async def read_versions(session: AsyncSession) -> pl.DataFrame:
+    """Every profile's id and row version now (PostgreSQL)."""
+    query = select(customer_profile.c.customer_id, _XMIN.label(VERSION))
+    return await _copy_out(session, query, {"customer_id": pl.String(), VERSION: pl.String()})
 
 
 async def _values(session: AsyncSession) -> pl.DataFrame:

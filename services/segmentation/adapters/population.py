@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.segmentation.adapters.bulk import update_frame, update_unchanged
-from services.segmentation.adapters.frames import copy_or_fetch, read_population
+from services.segmentation.adapters.frames import VERSION, copy_or_fetch, read_population
 from services.segmentation.adapters.orm import activity_day, customer_profile, segment_member
 from services.segmentation.domain.activity import (
     ALL,
@@ -69,7 +69,6 @@ async def rolled_sums(session: AsyncSession, *, today: int, rolled_on: int | Non
     )
 
 
-VERSION = "version"
 _CURRENT = (*(f"now_{c}" for c in _ROLLING), VERSION)
 
 

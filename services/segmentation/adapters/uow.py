@@ -69,11 +69,8 @@ class SegmentationUoW(UnitOfWork):
         return self
 
     def side_session(self) -> AsyncSession:
-        """Another connection, for reads that run beside this transaction (the recompute's).
-
-        Only safe while this transaction holds the valuation lock exclusively: nobody else
-        writes then, so the other connection reads the state this transaction started from.
-        """
+        """Another connection, beside this transaction: the recompute's snapshot reads and its
+        membership writes (see `adapters.snapshot` and `handlers.recompute_members`)."""
         return self._sessions()
 
     def now(self) -> dt.datetime:

@@ -1,17 +1,18 @@
 """The full recompute: every customer valued in one vectorized batch, changes published.
 
-Holds the valuation lock exclusively, so folding waits and nothing is valued twice at once.
-Steps: read the population with every customer's windows rolled to today, refresh the
-population figures (RFM breakpoints, ABC and category cutoffs) and value everyone against them,
-publish changed classifications and segment memberships, store the figures and the Pareto
-report. The rolled sums are written back after the commit, beside folding (`store_roll`).
-Only what changed is written: a value written in a new month takes that month's baseline
-(`publication.current_baselines`), so a month's first recompute rewrites nothing more.
+Steps: read the population with every customer's windows rolled to today (one snapshot, on
+several connections), refresh the population figures (RFM breakpoints, ABC and category
+cutoffs) and value everyone against them; folding goes on meanwhile. Then, holding the
+valuation lock exclusively (folding waits), leave out the customers folded or erased since the
+read (`_unfolded`), publish changed classifications and segment memberships, and store the
+figures and the Pareto report. The rolled sums are written back after the commit, beside
+folding (`store_roll`). Only what changed is written: a value written in a new month takes
+that month's baseline (`publication.current_baselines`), so a month's first recompute
+rewrites nothing more.
 
 On a 2-core host PostgreSQL's work and ours take turns unless they overlap, so CPU-only steps
-(valuing, comparing memberships, building events) run in threads while the transaction's
-connection writes; everything is still written by that one connection, so it all commits or
-none of it does.
+(comparing memberships, building events) run in threads while connections write: the values
+on the transaction's own, the memberships on a side one (`recompute_members`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from services.segmentation.adapters.bulk import (
     insert_frame,
     upsert_frame,
 )
-from services.segmentation.adapters.frames import read_population
+from services.segmentation.adapters.frames import VERSION, read_population, read_versions
 from services.segmentation.adapters.orm import customer_value
 from services.segmentation.adapters.population import (
     rolled_sums,
@@ -37,6 +38,8 @@ from services.segmentation.adapters.population import (
     with_rolled,
     write_rolled,
 )
+from services.segmentation.adapters.repositories import FiguresRepository
+from services.segmentation.adapters.snapshot import snapshot_sessions
 from services.segmentation.adapters.sql import hold_valuation_lock
 from services.segmentation.adapters.uow import SegmentationUoW
 from services.segmentation.domain import publication
@@ -63,9 +66,12 @@ class RecomputeReport:
     value_changes: int = 0
     segment_entries: int = 0
     segment_exits: int = 0
+    folded_meanwhile: int = 0  # customers folded (or erased) while the recompute read and valued
     steps: dict[str, float] = field(default_factory=dict)
     roll: pl.DataFrame = field(default_factory=pl.DataFrame)  # rolled sums left to `store_roll`
-    published_s: float = 0.0  # from the start to the commit: what folding waited for
+    locked_at: float = 0.0  # perf_counter when the exclusive lock was granted
+    exclusive_s: float = 0.0  # from then to the commit: what folding waited for
+    published_s: float = 0.0  # from the start to the commit
     total_s: float = 0.0  # and to the last rolled sum written
 
     async def timed(self, name: str, step: Awaitable[T]) -> T:
@@ -90,6 +96,7 @@ async def recompute_and_store(uow: SegmentationUoW) -> RecomputeReport:
         report = await recompute(uow=uow)
         await report.timed("commit", uow.commit())
     report.published_s = time.perf_counter() - started
+    report.exclusive_s = time.perf_counter() - report.locked_at
     await report.timed("store_roll", store_roll(uow=uow, report=report))
     report.total_s = time.perf_counter() - started
     return report
@@ -98,15 +105,21 @@ async def recompute_and_store(uow: SegmentationUoW) -> RecomputeReport:
 async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
     """Value every customer now and publish what changed (the caller commits)."""
     report = RecomputeReport(as_of=day_date(uow.today()))
-    await report.timed("lock", hold_valuation_lock(uow.session, exclusive=True))
-    context = await load_context(uow)
-    rolled, inputs = await _current_population(uow, report, rolled_on=await uow.figures.rolled_on())
+    model = (await load_context(uow)).model
+    rolled, inputs = await _current_population(uow, report)
     inputs = publication.current_baselines(inputs, publication.period_of(uow.now()))
+    valuation = await report.timed(
+        "valuate", asyncio.to_thread(valuate, inputs, uow.params, today=uow.today(), model=model)
+    )
+    await report.timed("lock", hold_valuation_lock(uow.session, exclusive=True))
+    report.locked_at = time.perf_counter()
+    inputs, valuation = await report.timed("recheck", _unfolded(uow, report, inputs, valuation))
+    context = await load_context(uow)  # segments as they are now, under the lock
     if rolls_later(uow.session) and not rolled.is_empty():
-        report.roll, rolled = rolled, rolled.clear()
+        report.roll = rolled
     else:
+        await report.timed("write_rolled", write_rolled(uow.session, rolled))
         await uow.figures.save_rolled_on(uow.today(), now=uow.now())
-    valuation = await _valuate_while_rolling(uow, report, context, inputs, rolled)
     valued = valuation.frame
     report.customers = valued.height
     rows = publication.classification(valued, inputs)
@@ -116,48 +129,47 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
 
 
 async def _current_population(
-    uow: SegmentationUoW, report: RecomputeReport, *, rolled_on: int | None
+    uow: SegmentationUoW, report: RecomputeReport
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The window sums that rolled (to write back) and everyone's inputs valid today.
 
-    The reads run concurrently on their own connections (safe under the exclusive lock).
+    On PostgreSQL the reads run at once on five connections sharing one snapshot, while folding
+    goes on; each profile's row version is read too (see `_unfolded`).
     """
-    async with (
-        uow.side_session() as texts,
-        uow.side_session() as values,
-        uow.side_session() as numbers,
-        uow.side_session() as days,
-    ):
+    async with snapshot_sessions(uow, 5) as sides:
+        texts, values, half, other_half, days = sides or [uow.session] * 5
+        rolled_on = await FiguresRepository(days).rolled_on()
         rolled, inputs = await report.timed(
             "read",
             asyncio.gather(
                 rolled_sums(days, today=uow.today(), rolled_on=rolled_on),
-                read_population(uow.session, sides=(texts, values, numbers)),
+                read_population(
+                    half, sides=tuple(sides and (texts, values, other_half)), versions=bool(sides)
+                ),
             ),
         )
     report.rolled_profiles = rolled.height
     return rolled, with_rolled(inputs, rolled)
 
 
-async def _valuate_while_rolling(
-    uow: SegmentationUoW,
-    report: RecomputeReport,
-    context: Context,
-    inputs: pl.DataFrame,
-    rolled: pl.DataFrame,
-) -> Valuation:
-    """Value everyone (CPU, in a thread) while the connection writes the rolled sums back."""
-    async with asyncio.TaskGroup() as group:
-        valuation = group.create_task(
-            report.timed(
-                "valuate",
-                asyncio.to_thread(
-                    valuate, inputs, uow.params, today=uow.today(), model=context.model
-                ),
-            )
-        )
-        await report.timed("write_rolled", write_rolled(uow.session, rolled))
-    return valuation.result()
+async def _unfolded(
+    uow: SegmentationUoW, report: RecomputeReport, inputs: pl.DataFrame, valuation: Valuation
+) -> tuple[pl.DataFrame, Valuation]:
+    """Inputs and valuation of the customers whose profile is as read (PostgreSQL).
+
+    A customer folded since the read was valued by that fold, against the last figures, and one
+    erased or merged away is gone: the recompute leaves both alone rather than write a value
+    from a profile that is no longer there.
+    """
+    if VERSION not in inputs.columns:
+        return inputs, valuation
+    now = await read_versions(uow.session)
+    same = inputs.select("customer_id", VERSION).join(now, on=["customer_id", VERSION], how="semi")
+    report.folded_meanwhile = inputs.height - same.height
+    if not report.folded_meanwhile:
+        return inputs, valuation
+    keep = pl.col("customer_id").is_in(same["customer_id"].implode())
+    return inputs.filter(keep), Valuation(valuation.frame.filter(keep), valuation.figures)
 
 
 async def store_roll(*, uow: SegmentationUoW, report: RecomputeReport) -> None:

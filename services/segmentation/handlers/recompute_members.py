@@ -51,7 +51,9 @@ async def publish_memberships(
     async with asyncio.TaskGroup() as group:
         old = group.create_task(read_memberships(side))
         new = await asyncio.to_thread(_memberships, context, valued)
-    changes = publication.membership_changes(old.result(), new)
+    # customers folded or erased since the read are not valued here: their memberships stay
+    ids = valued.select("customer_id")
+    changes = publication.membership_changes(old.result().join(ids, on="customer_id"), new)
     async with asyncio.TaskGroup() as group:
         events = group.create_task(asyncio.to_thread(_events, uow, context, changes))
         await _store(uow, side, changes)

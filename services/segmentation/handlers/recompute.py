@@ -39,7 +39,7 @@ from services.segmentation.adapters.population import (
     write_rolled,
 )
 from services.segmentation.adapters.repositories import FiguresRepository
-from services.segmentation.adapters.snapshot import snapshot_sessions
+from services.segmentation.adapters.snapshot import Snapshot, changed_since, snapshot_sessions
 from services.segmentation.adapters.sql import hold_valuation_lock
 from services.segmentation.adapters.uow import SegmentationUoW
 from services.segmentation.domain import publication
@@ -106,14 +106,17 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
     """Value every customer now and publish what changed (the caller commits)."""
     report = RecomputeReport(as_of=day_date(uow.today()))
     model = (await load_context(uow)).model
-    rolled, inputs = await _current_population(uow, report)
+    async with snapshot_sessions(uow, 5) as snapshot:
+        rolled, inputs = await _current_population(uow, report, snapshot)
     inputs = publication.current_baselines(inputs, publication.period_of(uow.now()))
     valuation = await report.timed(
         "valuate", asyncio.to_thread(valuate, inputs, uow.params, today=uow.today(), model=model)
     )
     await report.timed("lock", hold_valuation_lock(uow.session, exclusive=True))
     report.locked_at = time.perf_counter()
-    inputs, valuation = await report.timed("recheck", _unfolded(uow, report, inputs, valuation))
+    inputs, valuation = await report.timed(
+        "recheck", _unfolded(uow, report, inputs, valuation, snapshot)
+    )
     context = await load_context(uow)  # segments as they are now, under the lock
     if rolls_later(uow.session) and not rolled.is_empty():
         report.roll = rolled
@@ -129,31 +132,35 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
 
 
 async def _current_population(
-    uow: SegmentationUoW, report: RecomputeReport
+    uow: SegmentationUoW, report: RecomputeReport, snapshot: Snapshot | None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The window sums that rolled (to write back) and everyone's inputs valid today.
 
     On PostgreSQL the reads run at once on five connections sharing one snapshot, while folding
     goes on; each profile's row version is read too (see `_unfolded`).
     """
-    async with snapshot_sessions(uow, 5) as sides:
-        texts, values, half, other_half, days = sides or [uow.session] * 5
-        rolled_on = await FiguresRepository(days).rolled_on()
-        rolled, inputs = await report.timed(
-            "read",
-            asyncio.gather(
-                rolled_sums(days, today=uow.today(), rolled_on=rolled_on),
-                read_population(
-                    half, sides=tuple(sides and (texts, values, other_half)), versions=bool(sides)
-                ),
-            ),
-        )
+    sides = snapshot.sessions if snapshot else [uow.session] * 5
+    texts, values, half, other_half, days = sides
+    rolled_on = await FiguresRepository(days).rolled_on()
+    population = (
+        read_population(half, sides=(texts, values, other_half), versions=True)
+        if snapshot
+        else read_population(uow.session)
+    )
+    rolled, inputs = await report.timed(
+        "read",
+        asyncio.gather(rolled_sums(days, today=uow.today(), rolled_on=rolled_on), population),
+    )
     report.rolled_profiles = rolled.height
     return rolled, with_rolled(inputs, rolled)
 
 
 async def _unfolded(
-    uow: SegmentationUoW, report: RecomputeReport, inputs: pl.DataFrame, valuation: Valuation
+    uow: SegmentationUoW,
+    report: RecomputeReport,
+    inputs: pl.DataFrame,
+    valuation: Valuation,
+    snapshot: Snapshot | None,
 ) -> tuple[pl.DataFrame, Valuation]:
     """Inputs and valuation of the customers whose profile is as read (PostgreSQL).
 
@@ -161,14 +168,17 @@ async def _unfolded(
     erased or merged away is gone: the recompute leaves both alone rather than write a value
     from a profile that is no longer there.
     """
-    if VERSION not in inputs.columns:
+    if snapshot is None:
         return inputs, valuation
-    now = await read_versions(uow.session)
-    same = inputs.select("customer_id", VERSION).join(now, on=["customer_id", VERSION], how="semi")
-    report.folded_meanwhile = inputs.height - same.height
+    seen, written = await changed_since(uow.session, snapshot)
+    keep = ~inputs["customer_id"].is_in(written.implode())
+    if seen < keep.sum():  # some are gone: which, their row versions tell
+        now = await read_versions(uow.session)
+        same = inputs.select("customer_id", VERSION).join(now, on=["customer_id", VERSION])
+        keep = inputs["customer_id"].is_in(same["customer_id"].implode())
+    report.folded_meanwhile = inputs.height - int(keep.sum())
     if not report.folded_meanwhile:
         return inputs, valuation
-    keep = pl.col("customer_id").is_in(same["customer_id"].implode())
     return inputs.filter(keep), Valuation(valuation.frame.filter(keep), valuation.figures)
 
 

@@ -21,8 +21,9 @@ from tests.support import migrate, settings_for
 pytestmark = pytest.mark.xdist_group("segmentation")
 
 
+@pytest.mark.parametrize("erase", [True, False], ids=["folded and erased", "folded"])
 async def test_customers_folded_or_erased_during_a_recompute_are_left_to_folding(
-    fresh_database: str, monkeypatch: pytest.MonkeyPatch
+    erase: bool, fresh_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await migrate("segmentation", fresh_database)
     container = bootstrap(
@@ -40,18 +41,19 @@ async def test_customers_folded_or_erased_during_a_recompute_are_left_to_folding
 
         async def fold_then_lock(session: Any, *, exclusive: bool) -> None:
             if exclusive:  # between the recompute's read and its writes
-                await fold(container, balance(riser, 7_000_000.0), erased(leaver))
+                await fold(container, balance(riser, 7_000_000.0), *([erased(leaver)] * erase))
             await real_lock(session, exclusive=exclusive)
 
         monkeypatch.setattr(recompute_module, "hold_valuation_lock", fold_then_lock)
         last = await last_outbox_id(container)
         report = await recompute_and_store(container.uow())
 
-        assert report.folded_meanwhile == 2
-        assert await tiers(container) == {riser: "private_banking", steady: "mass"}
-        assert await members(container) == {riser, steady}
+        assert report.folded_meanwhile == 1 + erase
+        stayed = {riser, steady} | (set() if erase else {leaver})
+        assert await tiers(container) == {c: "mass" for c in stayed} | {riser: "private_banking"}
+        assert await members(container) == stayed
         events = await events_since(container, last)
-        assert leaver not in {e.subject for e in events}
+        assert not erase or leaver not in {e.subject for e in events}
         # the riser's only value event is folding's: the recompute valued the old profile
         riser_tiers = [e.data["tier"] for e in events if e.subject == riser and "tier" in e.data]
         assert riser_tiers == ["private_banking"]

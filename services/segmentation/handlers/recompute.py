@@ -112,11 +112,7 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
     valuation = await report.timed(
         "valuate", asyncio.to_thread(valuate, inputs, uow.params, today=uow.today(), model=model)
     )
-    await report.timed("lock", hold_valuation_lock(uow.session, exclusive=True))
-    report.locked_at = time.perf_counter()
-    inputs, valuation = await report.timed(
-        "recheck", _unfolded(uow, report, inputs, valuation, snapshot)
-    )
+    inputs, valuation = await _lock(uow, report, inputs, valuation, snapshot)
     context = await load_context(uow)  # segments as they are now, under the lock
     if rolls_later(uow.session) and not rolled.is_empty():
         report.roll = rolled
@@ -139,20 +135,31 @@ async def _current_population(
     On PostgreSQL the reads run at once on five connections sharing one snapshot, while folding
     goes on; each profile's row version is read too (see `_unfolded`).
     """
-    sides = snapshot.sessions if snapshot else [uow.session] * 5
-    texts, values, half, other_half, days = sides
+    if snapshot:
+        texts, values, half, other_half, days = snapshot.sessions
+        population = read_population(half, sides=(texts, values, other_half), versions=True)
+    else:
+        days, population = uow.session, read_population(uow.session)
     rolled_on = await FiguresRepository(days).rolled_on()
-    population = (
-        read_population(half, sides=(texts, values, other_half), versions=True)
-        if snapshot
-        else read_population(uow.session)
-    )
     rolled, inputs = await report.timed(
         "read",
         asyncio.gather(rolled_sums(days, today=uow.today(), rolled_on=rolled_on), population),
     )
     report.rolled_profiles = rolled.height
     return rolled, with_rolled(inputs, rolled)
+
+
+async def _lock(
+    uow: SegmentationUoW,
+    report: RecomputeReport,
+    inputs: pl.DataFrame,
+    valuation: Valuation,
+    snapshot: Snapshot | None,
+) -> tuple[pl.DataFrame, Valuation]:
+    """Take the valuation lock exclusively (folding waits from here); see `_unfolded`."""
+    await report.timed("lock", hold_valuation_lock(uow.session, exclusive=True))
+    report.locked_at = time.perf_counter()
+    return await report.timed("recheck", _unfolded(uow, report, inputs, valuation, snapshot))
 
 
 async def _unfolded(

@@ -2,11 +2,13 @@
 
 Environment: ``IDIC_DATA_DIR`` (default ``.data``), ``IDIC_BROKER`` (default
 ``127.0.0.1:9092``; ``IDIC_START_BROKER=0`` to use a broker already running there) and
-``IDIC_<SERVICE>_PORT`` (defaults 8001–8004; each worker's health port is 100 above).
+``IDIC_<SERVICE>_PORT`` (defaults 8001–8004; each worker's health port is 100 above) and
+``IDIC_DEMO=0`` to start without demo data (`idic.demo`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import os
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from idic import demo
 from idic.broker import TansuBroker, wait_for_port
 from idic.catalog import SERVICES, ServiceSpec
 
@@ -114,6 +117,22 @@ class Stack:
         if pending:
             raise TimeoutError(f"not ready after {timeout_s}s: {', '.join(sorted(pending))}")
 
+    def seed_demo(self) -> None:
+        """Demo customers and their banking, once per data directory (``IDIC_DEMO=0``: none)."""
+        if os.environ.get("IDIC_DEMO", "1") == "0":
+            return
+        print("seeding demo data (once per data directory)…", flush=True)
+        seeded = asyncio.run(
+            demo.seed(
+                self.data,
+                broker=self.broker_address,
+                identity=f"http://127.0.0.1:{self.ports['identity']}",
+                segmentation=f"http://127.0.0.1:{self.ports['segmentation']}",
+            )
+        )
+        if seeded:
+            print(f"seeded {seeded} demo customers", flush=True)
+
     def check_alive(self) -> None:
         for name, process in self.processes:
             if process.poll() is not None:
@@ -144,6 +163,7 @@ def run_stack() -> int:
     try:
         stack.start()
         stack.wait_ready()
+        stack.seed_demo()
         print(_banner(stack), flush=True)
         while True:
             stack.check_alive()

@@ -14,6 +14,11 @@ worker's periodic run) from its first read to its commit, three times:
 * *first of the next month*: the same, on the day each customer's baseline (what *migrator*
   compares with) becomes their classification at the end of June.
 
+Then, a day later, batches of 100 transactions are folded one after another in the same process
+(as the worker folds beside its periodic recompute), first alone, then while a recompute runs:
+how long each batch takes to commit shows what the recompute costs folding, its exclusive lock
+and its share of the two cores together.
+
 The in-memory domain part alone (``bench.bench_recompute_domain``) is the baseline. Goal: ≤ 10 s.
 """
 
@@ -23,8 +28,11 @@ import asyncio
 import datetime as dt
 import io
 import json
+import random
 import sys
 import time
+import uuid
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -38,8 +46,10 @@ from services.segmentation.adapters.orm import activity_day, clv_model, customer
 from services.segmentation.adapters.sql import driver
 from services.segmentation.bootstrap import Container, bootstrap
 from services.segmentation.domain.activity import DAY_FIELDS, WINDOW_COLUMNS, epoch_day
+from services.segmentation.events import SUBSCRIPTIONS
 from services.segmentation.handlers.recompute import RecomputeReport, recompute_and_store
 from services.segmentation.handlers.segments import CreateSegment, create_segment
+from shared.contracts import TransactionPosted
 from shared.db.outbox_batch import MARKER
 from tests.support import migrate, settings_for
 
@@ -239,6 +249,56 @@ async def show_outbox(container: Container) -> None:
     )
 
 
+async def folding_beside(container: Container, n: int) -> None:
+    """Batches folded alone, then beside a recompute: how long each takes to commit."""
+    rng = random.Random(3)
+    alone = await probe(container, n, rng, until=None, batches=20)
+    recomputing = asyncio.create_task(timed_recompute(container))
+    beside = await probe(container, n, rng, until=recomputing)
+    report = await recomputing
+    print(
+        f"folding beside the next recompute ({report.published_s:.2f} s, exclusive lock "
+        f"{report.exclusive_s:.2f} s): batches of {PROBE_BATCH} transactions took "
+        f"median {np.median(beside):.2f} s, max {max(beside):.2f} s "
+        f"({len(beside)} batches; alone: median {np.median(alone):.2f} s, max {max(alone):.2f} s)"
+    )
+
+
+PROBE_BATCH = 100
+
+
+async def probe(
+    container: Container,
+    n: int,
+    rng: random.Random,
+    *,
+    until: asyncio.Task[Any] | None,
+    batches: int = 10_000,
+) -> list[float]:
+    """Fold batches of transactions one after another; each one's seconds to its commit."""
+    took: list[float] = []
+    while len(took) < batches and not (until is not None and until.done()):
+        started = time.perf_counter()
+        async with container.uow() as uow:
+            for _ in range(PROBE_BATCH):
+                event = TransactionPosted(
+                    transaction_id=uuid.uuid4().hex,
+                    customer_id=f"c{rng.randrange(n):08d}",
+                    account_id="bench",
+                    product="current_account",
+                    direction="debit",
+                    amount=Decimal("25.00"),
+                    channel="mobile_banking",
+                    occurred_at=container.clock(),
+                )
+                for handler in SUBSCRIPTIONS[TransactionPosted.event_type]:
+                    await handler(event, uow=uow)
+            await uow.commit()
+        took.append(time.perf_counter() - started)
+        await asyncio.sleep(0.05)
+    return took
+
+
 async def run(n: int) -> None:
     data = synthetic_customers(n)
     started = time.perf_counter()
@@ -265,6 +325,9 @@ async def run(n: int) -> None:
             report = await timed_recompute(container)
             show("first of the next month (new baselines)", report, baseline)
             await show_outbox(container)
+            await vacuum(container)
+            clock.now += dt.timedelta(days=1)
+            await folding_beside(container, n)
         finally:
             await container.runtime.close()
 

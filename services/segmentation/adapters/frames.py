@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -90,7 +90,11 @@ _SPLIT_FROM = 100_000  # profiles; below, one backend reads the numbers in well 
 
 
 async def read_population(
-    session: AsyncSession, *, sides: Sequence[AsyncSession] = (), versions: bool = False
+    session: AsyncSession,
+    *,
+    sides: Sequence[AsyncSession] = (),
+    versions: bool = False,
+    sums: Collection[str] | None = None,
 ) -> pl.DataFrame:
     """Valuation inputs of every customer, in id order.
 
@@ -98,20 +102,28 @@ async def read_population(
     are copied out and joined here. Given three ``sides`` (other connections) the reads run
     concurrently, the numbers, most of the server's work, in two halves split at the middle id,
     so that a backend on each core formats them. With ``versions``, a ``version`` column holds
-    each profile row's version (PostgreSQL's ``xmin``), to tell later whether it changed.
+    each profile row's version (PostgreSQL's ``xmin``), to tell later whether it changed. Given
+    ``sums``, only those of the window sums are read (PostgreSQL).
     """
     if not is_postgres(session):
         return await copy_or_fetch(session, _population_query(), INPUT_SCHEMA)
+    numbers = {
+        name: column
+        for name, column in _NUMBERS.items()
+        if sums is None or name not in WINDOW_COLUMNS or name in sums
+    }
     if len(sides) < 3:
         strings, values = await _texts(session, versions), await _values(session)
-        numbers = await _numbers(session)
+        read = await _numbers(session, numbers)
     else:
-        strings, values, numbers = await asyncio.gather(
-            _texts(sides[0], versions), _values(sides[1]), _split_numbers(session, sides[2])
+        strings, values, read = await asyncio.gather(
+            _texts(sides[0], versions),
+            _values(sides[1]),
+            _split_numbers(session, sides[2], numbers),
         )
-    joined = strings.hstack(numbers).join(values, on="customer_id", how="left")
+    joined = strings.hstack(read).join(values, on="customer_id", how="left")
     return joined.select(
-        *(pl.col(name).cast(dtype) for name, dtype in INPUT_SCHEMA.items()),
+        *(pl.col(name).cast(dtype) for name, dtype in INPUT_SCHEMA.items() if name in joined),
         *((VERSION,) if versions else ()),
     )
 
@@ -140,18 +152,24 @@ async def _values(session: AsyncSession) -> pl.DataFrame:
     return await _copy_out(session, query, _VALUES)
 
 
-async def _numbers(session: AsyncSession, where: Any = None) -> pl.DataFrame:
+async def _numbers(
+    session: AsyncSession, numbers: dict[str, Any], where: Any = None
+) -> pl.DataFrame:
     p = customer_profile
-    return await copy_numbers(session, _NUMBERS, source=p, order_by=p.c.customer_id, where=where)
+    return await copy_numbers(session, numbers, source=p, order_by=p.c.customer_id, where=where)
 
 
-async def _split_numbers(session: AsyncSession, side: AsyncSession) -> pl.DataFrame:
+async def _split_numbers(
+    session: AsyncSession, side: AsyncSession, numbers: dict[str, Any]
+) -> pl.DataFrame:
     """The numbers read in two halves at once, on ``session`` and ``side``."""
     middle = await _middle_id(session)
     if middle is None:
-        return await _numbers(session)
+        return await _numbers(session, numbers)
     key = customer_profile.c.customer_id
-    halves = await asyncio.gather(_numbers(session, key < middle), _numbers(side, key >= middle))
+    halves = await asyncio.gather(
+        _numbers(session, numbers, key < middle), _numbers(side, numbers, key >= middle)
+    )
     return pl.concat(halves)
 
 

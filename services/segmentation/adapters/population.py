@@ -37,7 +37,7 @@ def with_rolled(inputs: pl.DataFrame, rolled: pl.DataFrame) -> pl.DataFrame:
     """Valuation inputs with the window sums of ``rolled`` in place of those read."""
     if rolled.is_empty():
         return inputs
-    return inputs.update(rolled.drop(VERSION, strict=False), on="customer_id")
+    return inputs.update(rolled.select(c for c in rolled.columns if c in inputs), on="customer_id")
 
 
 _ROLLING = [c for c in WINDOW_COLUMNS if not c.endswith(f"_{ALL}")]

@@ -148,7 +148,10 @@ def _split(column: str) -> pl.Expr:
 def record_columns(inputs: pl.DataFrame, today: int) -> pl.DataFrame:
     """The profile attributes and window sums rule segments read, by catalogue name."""
     windows = [
-        window_column(f, w) for w in WINDOWS for f in ("txn_count", "txn_amount", "fee_income")
+        window_column(f, w)
+        for w in WINDOWS
+        for f in ("txn_count", "txn_amount", "fee_income")
+        if window_column(f, w) in inputs.columns  # a recompute reads only what is used
     ]
     return inputs.select(
         pl.col("customer_id"),

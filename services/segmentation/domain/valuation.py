@@ -38,6 +38,7 @@ from services.segmentation.domain.columns import (
     record_columns,
 )
 from services.segmentation.domain.contribution import ContributionParams
+from services.segmentation.domain.needs import has_window
 from services.segmentation.domain.pareto import AbcCutoffs, AbcParams, classify_abc
 from services.segmentation.domain.rfm import (
     Breakpoints,
@@ -147,7 +148,11 @@ def _valuate(
     predictions: Future[dict[str, FloatArray]],
     figures: Figures | None,
 ) -> Valuation:
-    contributions = {w: contribution(inputs, w, today, params.contribution) for w in WINDOWS}
+    contributions = {
+        w: contribution(inputs, w, today, params.contribution)
+        for w in WINDOWS
+        if has_window(inputs.columns, w)
+    }
     basis = contributions[params.abc_window]
     recency = today - floats(inputs, "last_day", default=np.nan)
     rfm, breakpoints = _rfm(inputs, recency, params.rfm_window, figures)

@@ -44,6 +44,7 @@ from services.segmentation.adapters.sql import hold_valuation_lock
 from services.segmentation.adapters.uow import SegmentationUoW
 from services.segmentation.domain import publication
 from services.segmentation.domain.activity import day_date, epoch_day, window_column
+from services.segmentation.domain.needs import needed_window_sums
 from services.segmentation.domain.valuation import Valuation, valuate
 from services.segmentation.handlers.publishing import (
     value_change_rows,
@@ -105,15 +106,21 @@ async def recompute_and_store(uow: SegmentationUoW) -> RecomputeReport:
 async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
     """Value every customer now and publish what changed (the caller commits)."""
     report = RecomputeReport(as_of=day_date(uow.today()))
-    model = (await load_context(uow)).model
+    before = await load_context(uow)
+    sums = needed_window_sums(
+        before.definitions.values(),
+        abc_window=uow.params.abc_window,
+        rfm_window=uow.params.rfm_window,
+    )
     async with snapshot_sessions(uow, 5) as snapshot:
-        rolled, inputs = await _current_population(uow, report, snapshot)
+        rolled, inputs = await _current_population(uow, report, snapshot, sums)
     inputs = publication.current_baselines(inputs, publication.period_of(uow.now()))
     valuation = await report.timed(
-        "valuate", asyncio.to_thread(valuate, inputs, uow.params, today=uow.today(), model=model)
+        "valuate",
+        asyncio.to_thread(valuate, inputs, uow.params, today=uow.today(), model=before.model),
     )
     inputs, valuation = await _lock(uow, report, inputs, valuation, snapshot)
-    context = await load_context(uow)  # segments as they are now, under the lock
+    context = _still_defined(await load_context(uow), known=before)
     if rolls_later(uow.session) and not rolled.is_empty():
         report.roll = rolled
     else:
@@ -128,16 +135,18 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
 
 
 async def _current_population(
-    uow: SegmentationUoW, report: RecomputeReport, snapshot: Snapshot | None
+    uow: SegmentationUoW, report: RecomputeReport, snapshot: Snapshot | None, sums: frozenset[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The window sums that rolled (to write back) and everyone's inputs valid today.
 
     On PostgreSQL the reads run at once on five connections sharing one snapshot, while folding
-    goes on; each profile's row version is read too (see `_unfolded`).
+    goes on; each profile's row version is read too (see `_unfolded`), and of its window sums
+    only ``sums``.
     """
     if snapshot:
         texts, values, half, other_half, days = snapshot.sessions
-        population = read_population(half, sides=(texts, values, other_half), versions=True)
+        sides = (texts, values, other_half)
+        population = read_population(half, sides=sides, versions=True, sums=sums)
     else:
         days, population = uow.session, read_population(uow.session)
     rolled_on = await FiguresRepository(days).rolled_on()
@@ -147,6 +156,13 @@ async def _current_population(
     )
     report.rolled_profiles = rolled.height
     return rolled, with_rolled(inputs, rolled)
+
+
+def _still_defined(now: Context, *, known: Context) -> Context:
+    """The segments defined now that were when the population was read: only their columns
+    were read (a segment created meanwhile got its members when it was created)."""
+    definitions = {i: d for i, d in now.definitions.items() if i in known.definitions}
+    return Context(now.figures, now.model, definitions, now.names)
 
 
 async def _lock(

@@ -9,14 +9,21 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.bench_segmentation_recompute import TODAY, Clock, copy_frame, profiles
+from bench.bench_recompute_domain import SEGMENTS
+from bench.bench_segmentation_recompute import TODAY, Clock, copy_frame, load, profiles
 from services.segmentation.adapters import frames
 from services.segmentation.adapters.orm import customer_profile, metadata
 from services.segmentation.bootstrap import bootstrap
 from services.segmentation.domain.activity import epoch_day
+from services.segmentation.domain.needs import needed_window_sums
+from services.segmentation.domain.rules import evaluate_segments_frame, parse_condition
+from services.segmentation.domain.valuation import ValuationParams, valuate
+from services.segmentation.handlers.valuation import load_context
 from tests.support import migrate, settings_for
 
 pytestmark = pytest.mark.xdist_group("segmentation")
+
+EXACT = ["tier", "abc_class", "categories", "rfm_code", "pb_borderline", "contribution_365d"]
 
 
 def _declared_c() -> set[tuple[str, str]]:
@@ -66,3 +73,36 @@ async def _collations(session: AsyncSession) -> dict[tuple[str, str], str]:
         )
     )
     return {(t, c): name for t, c, name in rows if name == "C"}
+
+
+async def test_reading_only_the_sums_in_use_values_and_segments_everyone_alike(
+    fresh_database: str,
+) -> None:
+    await migrate("segmentation", fresh_database)
+    container = bootstrap(
+        settings_for("segmentation", database_url=fresh_database), clock=Clock(TODAY)
+    )
+    rules = {
+        **{name: parse_condition(rule, known_segments=SEGMENTS) for name, rule in SEGMENTS.items()},
+        "thin_month": parse_condition(
+            {"field": "contribution", "window": "30d", "op": "lt", "value": 0}
+        ),
+    }
+    try:
+        await load(container, 5_000)  # profiles, a CLV model, the benchmark's segments
+        sums = needed_window_sums(rules.values(), abc_window="365d", rfm_window="365d")
+        async with container.uow() as uow:
+            full = await frames.read_population(uow.session)
+            some = await frames.read_population(uow.session, sums=sums)
+            model = (await load_context(uow)).model
+    finally:
+        await container.runtime.close()
+
+    assert 10 <= len(sums) < 24 and some.width < full.width
+    answers = []
+    for inputs in (full, some):
+        valued = valuate(inputs, ValuationParams(), today=epoch_day(TODAY), model=model).frame
+        members = evaluate_segments_frame(rules, valued)
+        answers.append(valued.select(*EXACT, "clv").hstack(members))
+    assert_frame_equal(answers[0], answers[1])
+    assert answers[0]["segment:thin_month"].any() and answers[0]["clv"].is_not_null().any()

@@ -119,7 +119,7 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
         "valuate",
         asyncio.to_thread(valuate, inputs, uow.params, today=uow.today(), model=before.model),
     )
-    inputs, valuation, rows = await _lock(uow, report, inputs, valuation, snapshot)
+    inputs, valuation = await _lock(uow, report, inputs, valuation, snapshot)
     context = _still_defined(await load_context(uow), known=before)
     if rolls_later(uow.session) and not rolled.is_empty():
         report.roll = rolled
@@ -128,6 +128,7 @@ async def recompute(*, uow: SegmentationUoW) -> RecomputeReport:
         await uow.figures.save_rolled_on(uow.today(), now=uow.now())
     valued = valuation.frame
     report.customers = valued.height
+    rows = publication.classification(valued, inputs)
     await _publish(uow, context, valued, rows, report=report)
     await _save_figures(uow, valuation, report=report)
     return report
@@ -170,33 +171,28 @@ async def _lock(
     inputs: pl.DataFrame,
     valuation: Valuation,
     snapshot: Snapshot | None,
-) -> tuple[pl.DataFrame, Valuation, pl.DataFrame]:
-    """Take the valuation lock exclusively (folding waits from here); of the customers not
-    folded since the read (`_unfolded`), inputs, valuation and classification rows."""
+) -> tuple[pl.DataFrame, Valuation]:
+    """Take the valuation lock exclusively (folding waits from here); see `_unfolded`."""
     await report.timed("lock", hold_valuation_lock(uow.session, exclusive=True))
     report.locked_at = time.perf_counter()
-    async with asyncio.TaskGroup() as group:  # CPU in a thread while PostgreSQL rechecks
-        rows = group.create_task(
-            asyncio.to_thread(publication.classification, valuation.frame, inputs)
-        )
-        keep = await report.timed("recheck", _unfolded(uow, report, inputs, snapshot))
-    if keep is None:
-        return inputs, valuation, rows.result()
-    frame = valuation.frame.filter(keep)
-    return inputs.filter(keep), Valuation(frame, valuation.figures), rows.result().filter(keep)
+    return await report.timed("recheck", _unfolded(uow, report, inputs, valuation, snapshot))
 
 
 async def _unfolded(
-    uow: SegmentationUoW, report: RecomputeReport, inputs: pl.DataFrame, snapshot: Snapshot | None
-) -> pl.Series | None:
-    """Which customers' profiles are as read (PostgreSQL; None: all of them).
+    uow: SegmentationUoW,
+    report: RecomputeReport,
+    inputs: pl.DataFrame,
+    valuation: Valuation,
+    snapshot: Snapshot | None,
+) -> tuple[pl.DataFrame, Valuation]:
+    """Inputs and valuation of the customers whose profile is as read (PostgreSQL).
 
     A customer folded since the read was valued by that fold, against the last figures, and one
     erased or merged away is gone: the recompute leaves both alone rather than write a value
     from a profile that is no longer there.
     """
     if snapshot is None:
-        return None
+        return inputs, valuation
     seen, written = await changed_since(uow.session, snapshot)
     keep = ~inputs["customer_id"].is_in(written.implode())
     if seen < keep.sum():  # some are gone: which, their row versions tell
@@ -204,7 +200,9 @@ async def _unfolded(
         same = inputs.select("customer_id", VERSION).join(now, on=["customer_id", VERSION])
         keep = inputs["customer_id"].is_in(same["customer_id"].implode())
     report.folded_meanwhile = inputs.height - int(keep.sum())
-    return keep if report.folded_meanwhile else None
+    if not report.folded_meanwhile:
+        return inputs, valuation
+    return inputs.filter(keep), Valuation(valuation.frame.filter(keep), valuation.figures)
 
 
 async def store_roll(*, uow: SegmentationUoW, report: RecomputeReport) -> None:

@@ -1,6 +1,7 @@
 """Full recompute of 1,000,000 customers in the segmentation service's own PostgreSQL database.
 
-Run: ``.venv/bin/python -m bench.bench_segmentation_recompute [customers]`` (default 1,000,000).
+Run: ``.venv/bin/python -m bench.bench_segmentation_recompute [customers]`` (default 1,000,000;
+``--private-server max_wal_size=8GB,...`` on a PostgreSQL cluster of its own with those settings).
 Bulk-inserts synthetic profiles (window sums, balances, stages, products), a day's buckets for
 the customers active at the window edges, a CLV model and five rule segments into a scratch
 database, then times ``handlers.recompute`` (the code behind ``POST /v1/recompute`` and the
@@ -24,12 +25,12 @@ The in-memory domain part alone (``bench.bench_recompute_domain``) is the baseli
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime as dt
 import io
 import json
 import random
-import sys
 import time
 import uuid
 from decimal import Decimal
@@ -41,7 +42,7 @@ from sqlalchemy import Integer, case, cast, func, select
 
 from bench.bench_recompute_domain import SEGMENTS, synthetic_customers
 from bench.bench_recompute_domain import recompute as domain_recompute
-from bench.pg import scratch_database
+from bench.pg import PG_SERVER, private_server, scratch_database
 from services.segmentation.adapters.orm import activity_day, clv_model, customer_profile, messaging
 from services.segmentation.adapters.sql import driver
 from services.segmentation.bootstrap import Container, bootstrap
@@ -299,13 +300,13 @@ async def probe(
     return took
 
 
-async def run(n: int) -> None:
+async def run(n: int, *, server: str = PG_SERVER) -> None:
     data = synthetic_customers(n)
     started = time.perf_counter()
     domain_recompute(data)
     baseline = time.perf_counter() - started
     print(f"baseline: the domain recompute in memory (bench_recompute_domain): {baseline:.2f} s")
-    async with scratch_database("idic_bench_recompute") as url:
+    async with scratch_database("idic_bench_recompute", server=server) as url:
         await migrate("segmentation", url)
         clock = Clock(TODAY)
         container = bootstrap(settings_for("segmentation", database_url=url), clock=clock)
@@ -332,9 +333,24 @@ async def run(n: int) -> None:
             await container.runtime.close()
 
 
-def main(argv: list[str]) -> None:
-    asyncio.run(run(int(argv[1]) if len(argv) > 1 else 1_000_000))
+def main() -> None:
+    """Parse the command line and run the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("customers", type=int, nargs="?", default=1_000_000)
+    parser.add_argument(
+        "--private-server",
+        metavar="SETTINGS",
+        help="a PostgreSQL cluster of the bench's own with these comma-separated settings, "
+        "e.g. max_wal_size=8GB (the shared server is never reconfigured)",
+    )
+    args = parser.parse_args()
+    if not args.private_server:
+        asyncio.run(run(args.customers))
+        return
+    settings = dict(item.split("=", 1) for item in args.private_server.split(","))
+    with private_server(settings) as server:
+        asyncio.run(run(args.customers, server=server))
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    main()

@@ -129,12 +129,12 @@ async def read_population(
 
 
 VERSION = "version"
-_XMIN = literal_column(f"{customer_profile.name}.xmin::text", String())
+XMIN = literal_column(f"{customer_profile.name}.xmin::text", String())  # a profile row's version
 
 
 async def _texts(session: AsyncSession, versions: bool = False) -> pl.DataFrame:
     p = customer_profile
-    extra = [_XMIN.label(VERSION)] if versions else []
+    extra = [XMIN.label(VERSION)] if versions else []
     query = select(*(p.c[n] for n in _TEXTS), *extra).order_by(p.c.customer_id)
     schema = {n: INPUT_SCHEMA[n] for n in _TEXTS} | ({VERSION: pl.String()} if versions else {})
     return await _copy_out(session, query, schema)
@@ -142,7 +142,7 @@ async def _texts(session: AsyncSession, versions: bool = False) -> pl.DataFrame:
 
 async def read_versions(session: AsyncSession) -> pl.DataFrame:
     """Every profile's id and row version now (PostgreSQL)."""
-    query = select(customer_profile.c.customer_id, _XMIN.label(VERSION))
+    query = select(customer_profile.c.customer_id, XMIN.label(VERSION))
     return await _copy_out(session, query, {"customer_id": pl.String(), VERSION: pl.String()})
 
 

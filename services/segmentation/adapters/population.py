@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
-from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.segmentation.adapters.bulk import update_frame, update_unchanged
-from services.segmentation.adapters.frames import VERSION, copy_or_fetch, read_population
+from services.segmentation.adapters.frames import VERSION, XMIN, copy_or_fetch, read_population
 from services.segmentation.adapters.orm import activity_day, customer_profile, segment_member
 from services.segmentation.domain.activity import (
     ALL,
@@ -121,7 +121,7 @@ async def _band_buckets(session: AsyncSession, *, start: int, today: int) -> pl.
 def _version(session: AsyncSession) -> list[Any]:
     if not rolls_later(session):
         return []
-    return [literal_column(f"{customer_profile.name}.xmin::text").label(VERSION)]
+    return [XMIN.label(VERSION)]
 
 
 async def read_memberships(session: AsyncSession) -> pl.DataFrame:

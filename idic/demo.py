@@ -2,8 +2,8 @@
 
 Customers are identified through the identity API, as a branch system would; their accounts,
 balances and transactions are published to the broker as core banking would. Once segmentation
-has folded them, a recompute values everyone. Seeded once per data directory
-(``IDIC_DEMO=0``: never).
+has folded them, a CLV model is fitted and a recompute values everyone. Seeded once per data
+directory (``IDIC_DEMO=0``: never).
 """
 
 from __future__ import annotations
@@ -125,11 +125,13 @@ async def _publish(broker: str, events: list[EventPayload]) -> None:
 async def _recompute_when_folded(
     client: httpx.AsyncClient, segmentation: str, customers: int, *, timeout_s: float = 90.0
 ) -> None:
-    """Recompute once segmentation holds every customer (or when ``timeout_s`` is over)."""
+    """Fit CLV and recompute once segmentation holds every customer (or ``timeout_s`` is over)."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     while asyncio.get_running_loop().time() < deadline:
         tiers = (await client.get(f"{segmentation}/v1/reports/tiers")).json()
         if sum(t["customers"] for t in tiers["tiers"]) >= customers:
             break
         await asyncio.sleep(1.0)
+    # a CLV model fitted on the demo's purchases, so values carry P(alive) and CLV
+    (await client.post(f"{segmentation}/v1/clv/fit", json={"time_unit": "week"})).raise_for_status()
     (await client.post(f"{segmentation}/v1/recompute")).raise_for_status()

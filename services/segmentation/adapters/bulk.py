@@ -77,9 +77,20 @@ async def upsert_frame(
 
 
 async def update_frame(
-    session: AsyncSession, table: Table, frame: pl.DataFrame, *, key: str
+    session: AsyncSession,
+    table: Table,
+    frame: pl.DataFrame,
+    *,
+    key: str,
+    version: str | None = None,
 ) -> None:
-    """Overwrite, in existing rows matched on ``key``, the other columns of ``frame``."""
+    """Overwrite, in existing rows matched on ``key``, the other columns of ``frame``.
+
+    With ``version`` (PostgreSQL), a column of each row's ``xmin`` as read, only rows still as
+    read are overwritten. They are first locked in ``key`` order, the order every writer of the
+    table locks in, so this waits for a concurrent writer without risking a deadlock; a row that
+    writer changed keeps its new version.
+    """
     if frame.is_empty():
         return
     if not is_postgres(session):
@@ -88,34 +99,18 @@ async def update_frame(
             await session.execute(update(table).where(table.c[key] == row[key]).values(values))
         return
     staged = await _temporary(session, table, frame)
-    sets = ", ".join(f'"{c}" = s."{c}"' for c in frame.columns if c != key)
-    await session.execute(
-        text(f'UPDATE "{table.name}" t SET {sets} FROM "{staged}" s WHERE t."{key}" = s."{key}"')
-    )
-
-
-async def update_unchanged(
-    session: AsyncSession, table: Table, frame: pl.DataFrame, *, key: str, version: str
-) -> None:
-    """PostgreSQL: `update_frame`, but only rows still as read (column ``version``: their xmin).
-
-    The rows are first locked in ``key`` order, the order every writer of the table locks in, so
-    this waits for a concurrent writer without risking a deadlock; a row that writer changed
-    keeps its new version.
-    """
-    if frame.is_empty():
-        return
-    staged = await _temporary(session, table, frame)
-    same = f't."{key}" = s."{key}" AND t.xmin::text = s."{version}"'
-    await session.execute(
-        text(
-            f'SELECT count(*) FROM (SELECT 1 FROM "{table.name}" t JOIN "{staged}" s '
-            f'ON t."{key}" = s."{key}" ORDER BY t."{key}" FOR UPDATE OF t) locked'
+    match = f't."{key}" = s."{key}"'
+    if version is not None:
+        await session.execute(
+            text(
+                f'SELECT count(*) FROM (SELECT 1 FROM "{table.name}" t JOIN "{staged}" s '
+                f'ON {match} ORDER BY t."{key}" FOR UPDATE OF t) locked'
+            )
         )
-    )
+        match += f' AND t.xmin::text = s."{version}"'
     sets = ", ".join(f'"{c}" = s."{c}"' for c in frame.columns if c not in (key, version))
     await session.execute(
-        text(f'UPDATE "{table.name}" t SET {sets} FROM "{staged}" s WHERE {same}')
+        text(f'UPDATE "{table.name}" t SET {sets} FROM "{staged}" s WHERE {match}')
     )
 
 

@@ -8,7 +8,7 @@ import polars as pl
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.segmentation.adapters.bulk import update_frame, update_unchanged
+from services.segmentation.adapters.bulk import update_frame
 from services.segmentation.adapters.frames import VERSION, XMIN, copy_or_fetch, read_population
 from services.segmentation.adapters.orm import activity_day, customer_profile, segment_member
 from services.segmentation.domain.activity import (
@@ -81,11 +81,8 @@ def rolls_later(session: AsyncSession) -> bool:
 async def write_rolled(session: AsyncSession, rolled: pl.DataFrame) -> None:
     """Write rolled window sums back; with versions, only over profiles not folded since (a
     fold rolls the profile it writes)."""
-    p = customer_profile
-    if VERSION in rolled.columns:
-        await update_unchanged(session, p, rolled, key="customer_id", version=VERSION)
-    else:
-        await update_frame(session, p, rolled, key="customer_id")
+    version = VERSION if VERSION in rolled.columns else None
+    await update_frame(session, customer_profile, rolled, key="customer_id", version=version)
 
 
 async def _band_buckets(session: AsyncSession, *, start: int, today: int) -> pl.DataFrame:

@@ -7,6 +7,7 @@ while its connection writes); the ``publish_*`` functions build and write them.
 from __future__ import annotations
 
 import polars as pl
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.segmentation.adapters.bulk import insert_frame
 from services.segmentation.adapters.uow import SegmentationUoW
@@ -89,9 +90,11 @@ def membership_change_rows(
     return pl.concat(frames)
 
 
-async def write_events(uow: SegmentationUoW, rows: pl.DataFrame) -> None:
-    """Write outbox rows built by the functions above, in this transaction."""
-    await insert_frame(uow.session, uow.tables.outbox, rows)
+async def write_events(
+    uow: SegmentationUoW, rows: pl.DataFrame, *, session: AsyncSession | None = None
+) -> None:
+    """Write outbox rows built by the functions above, in this transaction (or ``session``'s)."""
+    await insert_frame(session or uow.session, uow.tables.outbox, rows)
 
 
 async def publish_value_changes(uow: SegmentationUoW, changes: pl.DataFrame) -> None:

@@ -26,7 +26,7 @@ from services.segmentation.adapters.repositories import SegmentRepository
 from services.segmentation.adapters.uow import SegmentationUoW
 from services.segmentation.domain import publication
 from services.segmentation.domain.rules import evaluate_segments_frame
-from services.segmentation.handlers.publishing import membership_change_rows
+from services.segmentation.handlers.publishing import membership_change_rows, write_events
 from services.segmentation.handlers.valuation import Context
 from shared.db.arrays import is_postgres
 
@@ -57,7 +57,7 @@ async def publish_memberships(
     async with asyncio.TaskGroup() as group:
         events = group.create_task(asyncio.to_thread(_events, uow, context, changes))
         await _store(uow, side, changes)
-    await insert_frame(side, uow.tables.outbox, events.result())
+    await write_events(uow, events.result(), session=side)
     await SegmentRepository(side).mark_evaluated(context.definitions.keys(), at=uow.now())
     return changes
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from sqlalchemy import (
     Column,
     Date,
-    DateTime,
     Float,
     Index,
     Integer,
@@ -21,6 +20,7 @@ from sqlalchemy import (
 
 from services.segmentation.domain.activity import DAY_FIELDS, WINDOW_COLUMNS
 from shared.db import MessagingTables, make_metadata
+from shared.db.timestamps import UtcDateTime
 
 metadata = make_metadata()
 messaging = MessagingTables(metadata)
@@ -39,14 +39,14 @@ customer_profile = Table(
     Column("customer_id", _ID, primary_key=True),
     Column("kind", String(16)),
     Column("home_branch", String(64)),
-    Column("registered_at", DateTime(timezone=True)),
+    Column("registered_at", UtcDateTime()),
     Column("stage", String(16)),
-    Column("stage_at", DateTime(timezone=True)),
-    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("stage_at", UtcDateTime()),
+    Column("first_seen_at", UtcDateTime(), nullable=False),
     Column("relationship_start_day", Integer, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("first_transaction_at", DateTime(timezone=True)),
-    Column("last_transaction_at", DateTime(timezone=True)),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("first_transaction_at", UtcDateTime()),
+    Column("last_transaction_at", UtcDateTime()),
     Column("first_day", Integer),
     Column("last_day", Integer),
     _amount("first_day_amount"),
@@ -94,8 +94,8 @@ product_holding = Table(
     Column("account_id", _ID, primary_key=True),
     Column("product", String(64), nullable=False),
     Column("kind", String(16), nullable=False),
-    Column("opened_at", DateTime(timezone=True)),
-    Column("closed_at", DateTime(timezone=True)),
+    Column("opened_at", UtcDateTime()),
+    Column("closed_at", UtcDateTime()),
 )
 
 customer_alias = Table(
@@ -103,7 +103,7 @@ customer_alias = Table(
     metadata,
     Column("merged_id", _ID, primary_key=True),
     Column("survivor_id", _ID, nullable=False, index=True),
-    Column("merged_at", DateTime(timezone=True), nullable=False),
+    Column("merged_at", UtcDateTime(), nullable=False),
 )
 
 customer_value = Table(
@@ -116,7 +116,7 @@ customer_value = Table(
     Column("baseline_tier", String(16)),
     Column("baseline_abc_class", String(1)),
     Column("baseline_period", String(7)),
-    Column("valued_at", DateTime(timezone=True), nullable=False),
+    Column("valued_at", UtcDateTime(), nullable=False),
 )
 
 segment = Table(
@@ -126,9 +126,9 @@ segment = Table(
     Column("name", String(128), nullable=False, unique=True),
     Column("description", Text, nullable=False, server_default=""),
     Column("condition", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by", String(255), nullable=False),
-    Column("evaluated_at", DateTime(timezone=True)),
+    Column("evaluated_at", UtcDateTime()),
 )
 
 segment_member = Table(
@@ -138,7 +138,7 @@ segment_member = Table(
     # member writes (migration 0004); members are written only for segments just read.
     Column("segment_id", _ID, primary_key=True),
     Column("customer_id", _ID, primary_key=True),
-    Column("entered_at", DateTime(timezone=True), nullable=False),
+    Column("entered_at", UtcDateTime(), nullable=False),
     Index("ix_segment_member_customer_id", "customer_id"),
 )
 
@@ -146,7 +146,7 @@ clv_model = Table(
     "clv_model",
     metadata,
     Column("version", String(64), primary_key=True),
-    Column("fitted_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("fitted_at", UtcDateTime(), nullable=False, index=True),
     Column("fitted_by", String(255), nullable=False),
     Column("calibration_end", Date),
     Column("time_unit", String(8), nullable=False),
@@ -160,5 +160,5 @@ population_figures = Table(
     metadata,
     Column("name", String(32), primary_key=True),
     Column("figures", Text, nullable=False),
-    Column("computed_at", DateTime(timezone=True), nullable=False),
+    Column("computed_at", UtcDateTime(), nullable=False),
 )

@@ -85,3 +85,21 @@ async def test_the_recompute_rolls_values_and_segments_on_sqlite(tmp_path: Path)
     assert rich_view.windows["90d"]["txn_count"] == 0  # rolled in the recompute's transaction
     assert rich_view.windows["365d"]["txn_count"] == 1
     assert rich_view.figures["tier"] == "private_banking"
+
+
+async def test_a_later_batch_folds_over_times_read_back_from_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/segmentation.db"
+    await migrate("segmentation", url)
+    container = bootstrap(settings_for("segmentation", database_url=url))
+    customer = customer_id()
+    try:
+        await fold(container, transaction(customer, 10.0, occurred_at=days_ago(5)))
+        # the stored first transaction time comes back from SQLite and meets an aware one
+        await fold(container, transaction(customer, 20.0, occurred_at=days_ago(9)))
+        async with container.uow() as uow:
+            view = await customer_value(customer, uow=uow)
+    finally:
+        await container.runtime.close()
+
+    assert view.profile.first_transaction_at == days_ago(9)
+    assert view.windows["all"]["txn_count"] == 2

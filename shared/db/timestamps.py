@@ -1,0 +1,34 @@
+"""A timestamp column that reads back aware, in UTC, on every backend.
+
+PostgreSQL's ``timestamptz`` returns aware datetimes; SQLite stores the wall time alone and
+returns it naive, and comparing that with an aware event time raises. So values are written
+in UTC on SQLite and read back with UTC attached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """``DateTime(timezone=True)`` that always reads back aware (UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        """On SQLite, an aware time becomes its UTC wall time (the offset is not kept)."""
+        if isinstance(value, dt.datetime) and value.tzinfo and dialect.name == "sqlite":
+            return value.astimezone(dt.UTC)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        """A naive time read back (SQLite) is the UTC wall time written."""
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value

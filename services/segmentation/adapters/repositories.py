@@ -130,8 +130,8 @@ class ValueRepository:
             query = select(customer_value.c.customer_id, *columns).where(
                 any_of(self.session, customer_value.c.customer_id, part)
             )
-            for row in await self.session.execute(query):
-                found[row.customer_id] = {name: row._mapping[name] for name in VALUE_COLUMNS}
+            for customer_id, *values in await self.session.execute(query):
+                found[customer_id] = dict(zip(VALUE_COLUMNS, values, strict=True))
         return found
 
     async def save(self, rows: Sequence[dict[str, Any]]) -> None:

@@ -53,6 +53,7 @@ from services.segmentation.handlers.publishing import (
 from services.segmentation.handlers.recompute_members import members_session, publish_memberships
 from services.segmentation.handlers.reports import pareto_document
 from services.segmentation.handlers.valuation import Context, load_context
+from shared.db.outbox_batch import instant
 
 T = TypeVar("T")
 
@@ -287,7 +288,7 @@ def _stored_values(uow: SegmentationUoW, rows: pl.DataFrame) -> pl.DataFrame:
     return rows.select(
         "customer_id",
         *publication.STORED,
-        pl.lit(uow.now()).alias("valued_at"),
+        instant(uow.now()).alias("valued_at"),
         pl.col("old_tier").is_null().alias("first"),
     )
 

@@ -29,6 +29,7 @@ from services.segmentation.domain.rules import evaluate_segments_frame
 from services.segmentation.handlers.publishing import membership_change_rows, write_events
 from services.segmentation.handlers.valuation import Context
 from shared.db.arrays import is_postgres
+from shared.db.outbox_batch import instant
 
 
 @asynccontextmanager
@@ -72,7 +73,7 @@ async def _store(
 ) -> None:
     # In key order every insert lands on the primary key's rightmost leaf: twice as fast.
     entered = changes.entered.sort("segment_id", "customer_id")
-    entered = entered.with_columns(pl.lit(uow.now()).alias("entered_at"))
+    entered = entered.with_columns(instant(uow.now()).alias("entered_at"))
     await insert_frame(side, segment_member, entered)
     await delete_frame(side, segment_member, changes.exited, keys=["segment_id", "customer_id"])
 

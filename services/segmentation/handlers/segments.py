@@ -35,6 +35,7 @@ from services.segmentation.domain.valuation import valuate
 from services.segmentation.handlers.errors import domain_errors
 from services.segmentation.handlers.publishing import publish_membership_changes
 from services.segmentation.handlers.valuation import Context, load_context
+from shared.db.outbox_batch import instant
 from shared.errors import Conflict, Invalid, NotFound
 
 
@@ -97,7 +98,7 @@ async def _enter(uow: SegmentationUoW, row: SegmentRow, customer_ids: list[str])
         {"segment_id": row.id, "customer_id": customer_ids}, schema=publication.PAIR_SCHEMA
     )
     await insert_frame(
-        uow.session, segment_member, entered.with_columns(pl.lit(uow.now()).alias("entered_at"))
+        uow.session, segment_member, entered.with_columns(instant(uow.now()).alias("entered_at"))
     )
     await publish_membership_changes(
         uow, entered=entered, exited=entered.clear(), names={row.id: row.name}

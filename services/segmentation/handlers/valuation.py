@@ -19,12 +19,14 @@ import polars as pl
 from services.segmentation.adapters.frames import inputs_from_profiles
 from services.segmentation.adapters.uow import SegmentationUoW
 from services.segmentation.domain import publication
+from services.segmentation.domain.needs import needed_window_sums
 from services.segmentation.domain.rules import Node, evaluate_segments_frame, parse_condition
 from services.segmentation.domain.valuation import ClvModel, Figures, valuate
 from services.segmentation.handlers.publishing import (
     publish_membership_changes,
     publish_value_changes,
 )
+from shared.db.outbox_batch import instant
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,12 @@ async def settle(uow: SegmentationUoW) -> None:
     if not ids:
         return
     stored = await uow.values.stored(ids)
-    inputs = inputs_from_profiles((buffer.profiles[cid] for cid in ids), stored)
+    sums = needed_window_sums(
+        context.definitions.values(),
+        abc_window=uow.params.abc_window,
+        rfm_window=uow.params.rfm_window,
+    )
+    inputs = inputs_from_profiles((buffer.profiles[cid] for cid in ids), stored, sums=sums)
     inputs = publication.current_baselines(inputs, publication.period_of(uow.now()))
     valued = valuate(
         inputs, uow.params, today=uow.today(), model=context.model, figures=context.figures
@@ -96,7 +103,7 @@ async def publish_classification(uow: SegmentationUoW, rows: pl.DataFrame) -> No
     stored = changes.select(
         "customer_id",
         *publication.STORED,
-        pl.lit(now).alias("valued_at"),
+        instant(now).alias("valued_at"),
     )
     await uow.values.save(stored.to_dicts())
     await publish_value_changes(uow, changes)

@@ -12,8 +12,8 @@ its own Tansu broker and a scratch PostgreSQL database (dropped at the end). Thr
 3. event-to-state lag at a steady 2,000 events/s from a producer in another process: from the
    moment an event is produced (its ``occurred_at``) to the commit of the state it changed.
 
-The worker runs with its defaults: batches of up to 2,000 records, split into 2 lanes applied
-at once (``BENCH_BATCH=1000`` and ``BENCH_LANES=1`` to compare). Goals: >= 5,000 events/s
+The worker runs with its defaults: batches of up to 4,000 records, split into 2 lanes applied
+at once (``BENCH_BATCH=2000`` and ``BENCH_LANES=1`` to compare). Goals: >= 5,000 events/s
 folded per worker; p99 lag < 2 s at 2,000 events/s.
 """
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -15,6 +14,8 @@ from sqlalchemy import (
     Text,
     text,
 )
+
+from shared.db.timestamps import UtcDateTime
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 _BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -33,8 +34,8 @@ class MessagingTables:
             Column("key", String(128), nullable=True),
             Column("event_type", String(255), nullable=False),
             Column("value", Text, nullable=False),
-            Column("created_at", DateTime(timezone=True), nullable=False),
-            Column("sent_at", DateTime(timezone=True), nullable=True),
+            Column("created_at", UtcDateTime(), nullable=False),
+            Column("sent_at", UtcDateTime(), nullable=True),
         )
         Index(
             "ix_outbox_message_unsent",
@@ -48,7 +49,7 @@ class MessagingTables:
             Column("event_id", String(64), primary_key=True),
             Column("event_type", String(255), nullable=False),
             Column("topic", String(255), nullable=False),
-            Column("received_at", DateTime(timezone=True), nullable=False, index=True),
+            Column("received_at", UtcDateTime(), nullable=False, index=True),
         )
         self.idempotency = Table(
             "idempotency_key",
@@ -58,6 +59,6 @@ class MessagingTables:
             Column("request_hash", String(64), nullable=False),
             Column("status_code", Integer, nullable=False),
             Column("body", Text, nullable=False),
-            Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+            Column("created_at", UtcDateTime(), nullable=False, index=True),
             PrimaryKeyConstraint("principal", "key"),
         )

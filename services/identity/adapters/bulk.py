@@ -14,7 +14,15 @@ from pydantic_core import to_json
 from sqlalchemy import ARRAY, Table, Text, TextClause, bindparam, insert, text
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import JSON, BigInteger, DateTime, Float, LargeBinary, TypeEngine
+from sqlalchemy.types import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    LargeBinary,
+    TypeDecorator,
+    TypeEngine,
+)
 
 _SQL_TYPES: tuple[tuple[type[TypeEngine[Any]], str], ...] = (
     (DateTime, "timestamptz"),
@@ -26,6 +34,8 @@ _SQL_TYPES: tuple[tuple[type[TypeEngine[Any]], str], ...] = (
 
 
 def _sql_type(column_type: TypeEngine[Any]) -> str:
+    if isinstance(column_type, TypeDecorator):  # e.g. UtcDateTime: typed as what it wraps
+        column_type = column_type.impl_instance
     for kind, name in _SQL_TYPES:
         if isinstance(column_type, kind):
             return name

@@ -13,7 +13,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -28,6 +27,7 @@ from sqlalchemy import (
 )
 
 from shared.db import MessagingTables, make_metadata
+from shared.db.timestamps import UtcDateTime
 
 metadata = make_metadata()
 messaging = MessagingTables(metadata)
@@ -37,7 +37,7 @@ _BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def _at(name: str, *, nullable: bool = False) -> Column[object]:
-    return Column(name, DateTime(timezone=True), nullable=nullable)
+    return Column(name, UtcDateTime(), nullable=nullable)
 
 
 customer = Table(

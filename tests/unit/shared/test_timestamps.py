@@ -1,0 +1,42 @@
+"""Every stored timestamp reads back aware, in UTC, on SQLite as on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+import pytest
+from sqlalchemy import DateTime, create_engine, select
+
+from shared.db import MessagingTables, make_metadata
+from shared.db.timestamps import UtcDateTime
+
+SERVICES = ("identity", "segmentation", "lifecycle", "interaction")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_timestamp_column_is_utc_datetime(service: str) -> None:
+    metadata = importlib.import_module(f"services.{service}.adapters.orm").metadata
+    plain = [
+        f"{table.name}.{column.name}"
+        for table in metadata.tables.values()
+        for column in table.columns
+        if isinstance(column.type, DateTime)
+    ]
+    assert plain == []  # a bare DateTime reads back naive on SQLite
+
+
+def test_sqlite_reads_back_the_same_instant_aware() -> None:
+    metadata = make_metadata()
+    inbox = MessagingTables(metadata).inbox
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    beijing = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    with engine.begin() as connection:
+        row = {"event_id": "e1", "event_type": "a.b.c.v1", "topic": "t", "received_at": beijing}
+        connection.execute(inbox.insert(), row)
+        stored = connection.execute(select(inbox.c.received_at)).scalar_one()
+    assert stored.tzinfo is not None
+    assert stored == beijing
+    assert stored.utcoffset() == dt.timedelta(0)
+    assert isinstance(inbox.c.received_at.type, UtcDateTime)

@@ -48,7 +48,8 @@ from services.segmentation.adapters.sql import driver
 from services.segmentation.bootstrap import Container, bootstrap
 from services.segmentation.domain.activity import DAY_FIELDS, WINDOW_COLUMNS, epoch_day
 from services.segmentation.events import SUBSCRIPTIONS
-from services.segmentation.handlers.recompute import RecomputeReport, recompute_and_store
+from services.segmentation.handlers.recompute import recompute_and_store
+from services.segmentation.handlers.recompute_report import RecomputeReport
 from services.segmentation.handlers.segments import CreateSegment, create_segment
 from shared.contracts import TransactionPosted
 from shared.db.outbox_batch import MARKER

@@ -19,17 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
 import polars as pl
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.segmentation.adapters.bulk import (
-    insert_frame,
-    upsert_frame,
-)
+from services.segmentation.adapters.bulk import load_frame, upsert_frame
 from services.segmentation.adapters.frames import VERSION, read_population, read_versions
 from services.segmentation.adapters.orm import customer_value
 from services.segmentation.adapters.population import (
@@ -51,44 +45,10 @@ from services.segmentation.handlers.publishing import (
     write_events,
 )
 from services.segmentation.handlers.recompute_members import members_session, publish_memberships
+from services.segmentation.handlers.recompute_report import RecomputeReport
 from services.segmentation.handlers.reports import pareto_document
 from services.segmentation.handlers.valuation import Context, load_context
 from shared.db.outbox_batch import instant
-
-T = TypeVar("T")
-
-
-@dataclass
-class RecomputeReport:
-    """What a recompute did, and how long each step took (seconds)."""
-
-    as_of: Any
-    customers: int = 0
-    rolled_profiles: int = 0
-    value_changes: int = 0
-    segment_entries: int = 0
-    segment_exits: int = 0
-    folded_meanwhile: int = 0  # customers folded (or erased) while the recompute read and valued
-    steps: dict[str, float] = field(default_factory=dict)
-    roll: pl.DataFrame = field(default_factory=pl.DataFrame)  # rolled sums left to `store_roll`
-    locked_at: float = 0.0  # perf_counter when the exclusive lock was granted
-    exclusive_s: float = 0.0  # from then to the commit: what folding waited for
-    published_s: float = 0.0  # from the start to the commit
-    total_s: float = 0.0  # and to the last rolled sum written
-
-    async def timed(self, name: str, step: Awaitable[T]) -> T:
-        """Await ``step``, recording its duration under ``name``."""
-        start = time.perf_counter()
-        result = await step
-        self.steps[name] = time.perf_counter() - start
-        return result
-
-    def timed_sync(self, name: str, step: Callable[[], T]) -> T:
-        """Run ``step``, recording its duration under ``name``."""
-        start = time.perf_counter()
-        result = step()
-        self.steps[name] = time.perf_counter() - start
-        return result
 
 
 async def recompute_and_store(uow: SegmentationUoW) -> RecomputeReport:
@@ -261,7 +221,8 @@ async def _publish(
         async with asyncio.TaskGroup() as group:
             value_events = group.create_task(asyncio.to_thread(value_change_rows, uow, changes))
             beside = side and group.create_task(_memberships(uow, side, context, valued, report))
-            await report.timed("write_values", _store_values(uow, stored))
+            present = rows.height - rows["old_tier"].null_count()
+            await report.timed("write_values", _store_values(uow, stored, present=present))
         # SQLite (no side connection): the memberships only now, on this connection
         moved = await (beside or _memberships(uow, side, context, valued, report))
         await report.timed("events", write_events(uow, value_events.result()))
@@ -293,10 +254,13 @@ def _stored_values(uow: SegmentationUoW, rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-async def _store_values(uow: SegmentationUoW, stored: pl.DataFrame) -> None:
-    """Customers classified for the first time are appended with COPY; the others updated."""
+async def _store_values(uow: SegmentationUoW, stored: pl.DataFrame, *, present: int) -> None:
+    """Customers classified for the first time are appended with COPY; the others updated.
+
+    ``present``: how many customers have a stored value."""
     first = pl.col("first")
-    await insert_frame(uow.session, customer_value, stored.filter(first).drop("first"))
+    values = stored.filter(first).drop("first")
+    await load_frame(uow.session, customer_value, values, present=present)
     await upsert_frame(
         uow.session, customer_value, stored.filter(~first).drop("first"), keys=["customer_id"]
     )

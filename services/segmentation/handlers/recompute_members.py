@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 import polars as pl
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.segmentation.adapters.bulk import delete_frame, insert_frame
+from services.segmentation.adapters.bulk import delete_frame, load_frame
 from services.segmentation.adapters.orm import segment_member
 from services.segmentation.adapters.population import read_memberships
 from services.segmentation.adapters.repositories import SegmentRepository
@@ -57,7 +57,7 @@ async def publish_memberships(
     changes = publication.membership_changes(old.result().join(ids, on="customer_id"), new)
     async with asyncio.TaskGroup() as group:
         events = group.create_task(asyncio.to_thread(_events, uow, context, changes))
-        await _store(uow, side, changes)
+        await _store(uow, side, changes, present=old.result().height)
     await write_events(uow, events.result(), session=side)
     await SegmentRepository(side).mark_evaluated(context.definitions.keys(), at=uow.now())
     return changes
@@ -69,12 +69,16 @@ def _memberships(context: Context, valued: pl.DataFrame) -> pl.DataFrame:
 
 
 async def _store(
-    uow: SegmentationUoW, side: AsyncSession, changes: publication.MembershipChanges
+    uow: SegmentationUoW,
+    side: AsyncSession,
+    changes: publication.MembershipChanges,
+    *,
+    present: int,
 ) -> None:
     # In key order every insert lands on the primary key's rightmost leaf: twice as fast.
     entered = changes.entered.sort("segment_id", "customer_id")
     entered = entered.with_columns(instant(uow.now()).alias("entered_at"))
-    await insert_frame(side, segment_member, entered)
+    await load_frame(side, segment_member, entered, present=present)
     await delete_frame(side, segment_member, changes.exited, keys=["segment_id", "customer_id"])
 
 

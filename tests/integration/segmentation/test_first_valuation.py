@@ -12,6 +12,7 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_kafka_event
 from sqlalchemy import func, select
 
 from bench.bench_segmentation_recompute import TODAY, Clock, load
+from services.segmentation.adapters import bulk
 from services.segmentation.adapters.orm import customer_value, messaging, segment, segment_member
 from services.segmentation.bootstrap import bootstrap
 from services.segmentation.handlers.recompute import recompute_and_store
@@ -25,9 +26,12 @@ pytestmark = pytest.mark.xdist_group("segmentation")
 CUSTOMERS = BATCH_MIN + 500
 
 
+@pytest.mark.parametrize("rebuild", [False, True], ids=["indexes-kept", "indexes-rebuilt"])
 async def test_a_first_valuation_publishes_every_classification_and_new_membership(
-    fresh_database: str,
+    fresh_database: str, rebuild: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if rebuild:  # as a first valuation of 100,000 customers or more does
+        monkeypatch.setattr(bulk, "_REBUILD_FROM", 0)
     await migrate("segmentation", fresh_database)
     clock = Clock(TODAY)
     container = bootstrap(settings_for("segmentation", database_url=fresh_database), clock=clock)

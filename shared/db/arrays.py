@@ -3,9 +3,9 @@
 An ``IN (...)`` list renders one placeholder per value, so every batch size is a new statement
 for the driver to prepare and the server to plan; ``= ANY($1)`` and ``unnest($1, $2, ...)`` are
 one statement whatever the batch size. SQLite has no arrays and gets the plain forms. That one
-statement's generic plan follows the table's statistics, though: on a table never analyzed it
-may scan the whole table, so look-ups on tables that start empty and fill fast (the inbox) keep
-their lists.
+statement's generic plan follows the table's statistics, though: on a table never analyzed
+``= ANY($1)`` may scan the whole table, so look-ups on tables that start empty and fill fast
+(the inbox) join the array's elements instead (`in_array`), which is an index look-up each.
 """
 
 from __future__ import annotations
@@ -30,6 +30,20 @@ def any_of(
     if is_postgres(session):
         array = bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
         return column == any_(array)
+    return column.in_(list(values))
+
+
+def in_array(
+    session: AsyncSession, column: ColumnElement[Any], values: Sequence[Any]
+) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL as ``IN (SELECT unnest(array))``.
+
+    Planned as a join of the array's elements with the column's index, whatever the
+    statistics: one statement, and no plan that scans a table grown since it was analyzed.
+    """
+    if is_postgres(session):
+        array = bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        return column.in_(select(func.unnest(array)))
     return column.in_(list(values))
 
 

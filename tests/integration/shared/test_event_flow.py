@@ -94,11 +94,23 @@ async def test_an_event_is_recorded_once_even_when_delivered_twice(pair: Any, br
     async with running_worker(producer_side, {}), running_worker(consumer_side, SUBSCRIPTIONS):
         event_id = await publish(producer_side, customer)
         await eventually(lambda: count(consumer_side, customer))
+        duplicates = consumed(consumer_side, "duplicate")
         await redeliver(broker, customer, await outbox_value(producer_side, event_id))
         marker = f"c-{uuid.uuid4().hex[:10]}"
         await publish(producer_side, marker)  # same partition, after the duplicate
         await eventually(lambda: count(consumer_side, marker))
     assert await count(consumer_side, customer) == 1
+    assert consumed(consumer_side, "duplicate") == duplicates + 1  # found in the inbox
+
+
+def consumed(container: Any, outcome: str) -> float:
+    """Registrations the container's consumer counted with ``outcome``."""
+    name = f"{container.settings.service}_events_consumed_total"
+    labels = {"topic": IDENTITY_CUSTOMERS, "type": CustomerRegistered.event_type}
+    sample = container.runtime.metrics.registry.get_sample_value(
+        name, labels | {"outcome": outcome}
+    )
+    return sample or 0.0
 
 
 async def redeliver(broker: str, key: str, value: bytes) -> None:

@@ -9,6 +9,7 @@ that outgrows the table (`load_frame`) rebuilds its indexes once instead of row 
 from __future__ import annotations
 
 import io
+import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -20,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.segmentation.adapters.sql import driver, upsert
 from shared.db.arrays import is_postgres
+
+log = logging.getLogger(__name__)
 
 
 async def _copy(session: AsyncSession, table: str, frame: pl.DataFrame) -> None:
@@ -73,6 +76,10 @@ async def load_frame(
         return
     async with _indexes_rebuilt(session, table):
         await insert_frame(session, table, frame)
+    log.info(
+        "bulk load: indexes built after the rows",
+        extra={"table": table.name, "rows": frame.height, "present": present},
+    )
 
 
 _REBUILD_FROM = 100_000  # rows; a smaller load is quick either way, and blocks no reader

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from bench.bench_segmentation_recompute import TODAY, Clock, load
+from bench.segmentation_population import TODAY, Clock, load
 from services.segmentation.adapters.orm import customer_profile, customer_value
 from services.segmentation.bootstrap import bootstrap
 from tests.integration.segmentation.test_first_valuation import recompute_now

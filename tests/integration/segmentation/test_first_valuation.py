@@ -11,7 +11,7 @@ import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_kafka_event
 from sqlalchemy import func, select
 
-from bench.bench_segmentation_recompute import TODAY, Clock, load
+from bench.segmentation_population import TODAY, Clock, load
 from services.segmentation.adapters import bulk
 from services.segmentation.adapters.orm import customer_value, messaging, segment, segment_member
 from services.segmentation.bootstrap import bootstrap

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.bench_recompute_domain import SEGMENTS
-from bench.bench_segmentation_recompute import TODAY, Clock, copy_frame, load, profiles
+from bench.segmentation_population import TODAY, Clock, copy_frame, load, profiles
 from services.segmentation.adapters import frames
 from services.segmentation.adapters.orm import customer_profile, metadata
 from services.segmentation.bootstrap import bootstrap

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -58,18 +59,28 @@ BucketKey = tuple[str, int]
 
 
 def profile_from_row(row: Any) -> Profile:
-    """A profile from a ``customer_profile`` row (a SQLAlchemy row or an asyncpg record)."""
+    """A profile from a ``customer_profile`` row (a SQLAlchemy row or a mapping)."""
     mapping = getattr(row, "_mapping", row)
+    return profile_from_values([mapping[name] for name in _STORED])
+
+
+def profile_from_values(values: Sequence[Any]) -> Profile:
+    """A profile from a row's values in `_STORED` order (as `load_profiles` selects them)."""
+    plain, sums, money = values[:_SUMS_AT], values[_SUMS_AT:_MONEY_AT], values[_MONEY_AT:]
     balances = None
-    if mapping["balance_as_of"] is not None:
-        balances = Balances(*(float(mapping[name] or 0.0) for name in _BALANCES))
+    if plain[_AS_OF_AT] is not None:
+        balances = Balances(*(float(value or 0.0) for value in money))
     return Profile(
-        **{name: mapping[name] for name in _PLAIN},
-        sums={column: float(mapping[column]) for column in WINDOW_COLUMNS},
+        **dict(zip(_PLAIN, plain, strict=True)),
+        sums=dict(zip(WINDOW_COLUMNS, map(float, sums), strict=True)),
         balances=balances,
     )
 
 
+_STORED = (*_PLAIN, *WINDOW_COLUMNS, *_BALANCES)
+_SUMS_AT, _MONEY_AT = len(_PLAIN), len(_PLAIN) + len(WINDOW_COLUMNS)
+_AS_OF_AT = _PLAIN.index("balance_as_of")
+_PLAIN_OF, _SUMS_OF = attrgetter(*_PLAIN), itemgetter(*WINDOW_COLUMNS)
 PROFILE_COLUMNS = (*_PLAIN, *WINDOW_COLUMNS, *_BALANCES, "relationship_start_day", "updated_at")
 
 
@@ -77,13 +88,7 @@ def profile_to_record(profile: Profile, *, now: dt.datetime) -> tuple[Any, ...]:
     """The ``customer_profile`` row of a profile, as values in `PROFILE_COLUMNS` order."""
     balances = profile.balances
     money = (None,) * len(_BALANCES) if balances is None else _balance_values(balances)
-    return (
-        *[getattr(profile, name) for name in _PLAIN],
-        *[profile.sums[column] for column in WINDOW_COLUMNS],
-        *money,
-        profile.start_day(),
-        now,
-    )
+    return (*_PLAIN_OF(profile), *_SUMS_OF(profile.sums), *money, profile.start_day(), now)
 
 
 def _balance_values(balances: Balances) -> tuple[float, ...]:
@@ -113,7 +118,7 @@ async def load_profiles(
     if is_postgres(session):  # the driver's records: no per-row SQLAlchemy objects
         raw = await driver(session)
         rows = await raw.fetch(_LOAD_LOCKED if lock else _LOAD, sorted(ids))
-        return {row["customer_id"]: profile_from_row(row) for row in rows}
+        return {row[0]: profile_from_values(row) for row in rows}
     profiles: dict[str, Profile] = {}
     for part in chunks(sorted(ids)):
         query = (
@@ -126,7 +131,10 @@ async def load_profiles(
     return profiles
 
 
-_LOAD = "SELECT * FROM customer_profile WHERE customer_id = ANY($1::text[]) ORDER BY customer_id"
+_LOAD = (
+    f"SELECT {', '.join(_STORED)} FROM customer_profile "
+    "WHERE customer_id = ANY($1::text[]) ORDER BY customer_id"
+)
 _LOAD_LOCKED = _LOAD + " FOR UPDATE"
 
 

@@ -32,3 +32,18 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         if isinstance(value, dt.datetime) and value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value
+
+    # Other backends keep the offset themselves and get DateTime's own processing (none on
+    # asyncpg): otherwise an array of a few thousand times is processed element by element.
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        """`process_bind_param` on SQLite; DateTime's own processor elsewhere."""
+        if dialect.name == "sqlite":
+            return super().bind_processor(dialect)
+        return self.impl_instance.bind_processor(dialect)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """`process_result_value` on SQLite; DateTime's own processor elsewhere."""
+        if dialect.name == "sqlite":
+            return super().result_processor(dialect, coltype)
+        return self.impl_instance.result_processor(dialect, coltype)

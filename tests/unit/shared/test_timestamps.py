@@ -7,6 +7,7 @@ import importlib
 
 import pytest
 from sqlalchemy import DateTime, create_engine, select
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
 from shared.db import MessagingTables, make_metadata
 from shared.db.timestamps import UtcDateTime
@@ -40,3 +41,10 @@ def test_sqlite_reads_back_the_same_instant_aware() -> None:
     assert stored == beijing
     assert stored.utcoffset() == dt.timedelta(0)
     assert isinstance(inbox.c.received_at.type, UtcDateTime)
+
+
+def test_postgresql_binds_and_reads_times_unprocessed() -> None:
+    # asyncpg keeps the offset itself; a processor would run per element of every time array
+    dialect = asyncpg_dialect()
+    assert UtcDateTime().bind_processor(dialect) is None
+    assert UtcDateTime().result_processor(dialect, None) is None

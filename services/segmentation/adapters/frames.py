@@ -11,7 +11,6 @@ import io
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import polars as pl
 from sqlalchemy import String, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,15 +47,14 @@ def inputs_from_profiles(
     ``sums`` names the window sums to include (`domain.needs`); the others are left out.
     """
     ps = list(profiles)
-    columns: dict[str, Any] = {
+    columns: dict[str, list[Any]] = {
         name: [getattr(p, name) for p in ps] for name in (*_STRINGS, *_INTS[1:])
     }
     kept = [name for name in WINDOW_COLUMNS if name in sums]
-    # numpy arrays of the floats: polars takes them whole instead of checking each value
-    columns.update({name: _floats(p.sums[name] for p in ps) for name in kept})
+    columns.update({name: [p.sums[name] for p in ps] for name in kept})
     columns["tenure_start_day"] = [p.start_day() for p in ps]
     columns["windows_on"] = [p.windows_on for p in ps]
-    columns["first_day_amount"] = _floats(p.first_day_amount for p in ps)
+    columns["first_day_amount"] = [p.first_day_amount for p in ps]
     for name in _BALANCES:
         columns[name] = [None if p.balances is None else getattr(p.balances, name) for p in ps]
     empty: Mapping[str, Any] = {}
@@ -64,10 +62,6 @@ def inputs_from_profiles(
         columns[name] = [stored.get(p.customer_id, empty).get(name) for p in ps]
     schema = {name: dtype for name, dtype in INPUT_SCHEMA.items() if name in columns}
     return pl.DataFrame(columns, schema=schema)
-
-
-def _floats(values: Iterable[float]) -> Any:
-    return np.fromiter(values, dtype=np.float64)
 
 
 def _population_query() -> Any:

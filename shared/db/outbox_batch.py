@@ -76,8 +76,11 @@ def instant(moment: dt.datetime) -> pl.Expr:
 
     ``pl.lit(datetime)`` converts through Python objects, ~0.25 ms a call; this is ~0.02 ms.
     """
-    micros = round(moment.timestamp() * 1_000_000)
+    micros = (moment - _EPOCH) // dt.timedelta(microseconds=1)  # exact, unlike a float
     return pl.lit(micros, dtype=pl.Int64).cast(_ROWS["created_at"])
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _chunks32(text: str) -> list[str]:

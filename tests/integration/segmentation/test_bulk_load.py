@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
@@ -99,6 +100,22 @@ async def test_a_table_that_foreign_keys_reference_keeps_its_indexes(sessions: A
     async with sessions() as session:
         before = await indexes(session, "customer_value")
     await load(sessions, customer_value, values(range(10)), present=0)
+    async with sessions() as session:
+        assert await indexes(session, "customer_value") == before
+        assert await session.scalar(text("SELECT count(*) FROM customer_value")) == 10
+
+
+@pytest.mark.usefixtures("rebuild_any_size")
+async def test_a_table_someone_reads_keeps_its_indexes_and_the_load_does_not_wait(
+    sessions: Any,
+) -> None:
+    # The reader could be waiting, in turn, for the recompute's other connection.
+    async with sessions() as reader, reader.begin():
+        await reader.execute(text("SELECT count(*) FROM customer_value"))
+        before = await indexes(reader, "customer_value")
+        await asyncio.wait_for(
+            load(sessions, customer_value, values(range(10)), present=0), timeout=10
+        )
     async with sessions() as session:
         assert await indexes(session, "customer_value") == before
         assert await session.scalar(text("SELECT count(*) FROM customer_value")) == 10

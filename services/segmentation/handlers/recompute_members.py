@@ -29,7 +29,7 @@ from services.segmentation.domain.rules import evaluate_segments_frame
 from services.segmentation.handlers.publishing import membership_change_rows, write_events
 from services.segmentation.handlers.valuation import Context
 from shared.db.arrays import is_postgres
-from shared.db.outbox_batch import instant
+from shared.db.timestamps import instant
 
 
 @asynccontextmanager

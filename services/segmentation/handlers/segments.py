@@ -35,7 +35,7 @@ from services.segmentation.domain.valuation import valuate
 from services.segmentation.handlers.errors import domain_errors
 from services.segmentation.handlers.publishing import publish_membership_changes
 from services.segmentation.handlers.valuation import Context, load_context
-from shared.db.outbox_batch import instant
+from shared.db.timestamps import instant
 from shared.errors import Conflict, Invalid, NotFound
 
 

@@ -26,7 +26,7 @@ from services.segmentation.handlers.publishing import (
     publish_membership_changes,
     publish_value_changes,
 )
-from shared.db.outbox_batch import instant
+from shared.db.timestamps import instant
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.segmentation.adapters.bulk import load_frame
 from services.segmentation.adapters.orm import customer_value, segment_member
 from shared.db.engine import create_engine
-from shared.db.outbox_batch import instant
+from shared.db.timestamps import instant
 from tests.support import migrate
 
 pytestmark = pytest.mark.xdist_group("segmentation")

@@ -12,7 +12,7 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_kafka_event
 from shared import context
 from shared.contracts import ValueChanged
 from shared.db import outbox_batch
-from shared.db.outbox_batch import expand, instant, is_batch, outbox_rows
+from shared.db.outbox_batch import expand, is_batch, outbox_rows
 from shared.envelope import decode, headers
 
 NOW = dt.datetime(2026, 3, 4, 5, 6, 7, 891000, tzinfo=dt.UTC)
@@ -130,14 +130,3 @@ def test_events_carry_their_own_causes_escaped_in_rows_and_batches(
 
 def _values(row: str) -> list[str]:
     return expand(row)["value"].to_list() if is_batch(row) else [row]
-
-
-def test_instant_is_the_same_time_to_the_microsecond() -> None:
-    beijing = dt.timezone(dt.timedelta(hours=8))
-    for moment in (
-        dt.datetime(2026, 11, 23, 9, 30, 15, 123_457, tzinfo=beijing),
-        dt.datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=dt.UTC),
-    ):
-        value = pl.select(instant(moment)).item()
-        assert value == moment
-        assert value.utcoffset() == dt.timedelta(0)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 
+import polars as pl
 import pytest
 from sqlalchemy import DateTime, create_engine, select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
 from shared.db import MessagingTables, make_metadata
-from shared.db.timestamps import UtcDateTime
+from shared.db.timestamps import UtcDateTime, instant
 
 SERVICES = ("identity", "segmentation", "lifecycle", "interaction")
 
@@ -48,3 +49,14 @@ def test_postgresql_binds_and_reads_times_unprocessed() -> None:
     dialect = asyncpg_dialect()
     assert UtcDateTime().bind_processor(dialect) is None
     assert UtcDateTime().result_processor(dialect, None) is None
+
+
+def test_instant_is_the_same_time_to_the_microsecond() -> None:
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    for moment in (
+        dt.datetime(2026, 11, 23, 9, 30, 15, 123_457, tzinfo=beijing),
+        dt.datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=dt.UTC),
+    ):
+        value = pl.select(instant(moment)).item()
+        assert value == moment
+        assert value.utcoffset() == dt.timedelta(0)
